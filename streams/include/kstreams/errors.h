@@ -1,0 +1,38 @@
+// File: kstreams/errors.h
+//
+// Exceptions thrown by kstreams. Construction-time mistakes (a bad topology or config) throw, as
+// they do in Kafka Streams, so that they surface where the program is wrong; long-running
+// operations report through absl::Status, the state listener and the uncaught-exception handler.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace kstreams {
+
+// Base of every kstreams exception.
+class StreamsException : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A topology that cannot run: unknown parent, duplicate name, type mismatch between nodes…
+class TopologyException : public StreamsException {
+ public:
+  explicit TopologyException(const std::string& what)
+      : StreamsException("Invalid topology: " + what) {}
+};
+
+// A configuration value that is missing, unknown or invalid. `key()` names the offending key.
+class ConfigException : public StreamsException {
+ public:
+  ConfigException(std::string key, const std::string& reason)
+      : StreamsException("Invalid value for configuration " + key + ": " + reason),
+        key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+}  // namespace kstreams

@@ -1,0 +1,274 @@
+// File: kstreams/internal/node.h — NOT part of the public API; may change at any time.
+//
+// The runtime shape of a topology inside one task. A task instantiates one node per topology
+// node and links parents to children by raw pointer; records then travel typed from node to node
+// by one virtual call per hop (TypedNode<K, V>::process), serialized only at sinks. Everything
+// here is used by a single stream thread (the task's owner).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <vector>
+
+#include "kstreams/errors.h"
+#include "kstreams/processor.h"
+#include "kstreams/record.h"
+#include "kstreams/serde.h"
+#include "kstreams/task_id.h"
+
+namespace kstreams::internal {
+
+// A record as it comes off Kafka: bytes viewed in the consumer's buffer, valid only during the
+// call that receives it.
+struct RawRecord {
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  Headers headers;
+};
+
+class NodeInstance;
+
+// What nodes need from the task that runs them. Implemented by StreamTask.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  virtual const std::string& applicationId() const = 0;
+  virtual TaskId taskId() const = 0;
+  virtual const RecordMetadata* recordMetadata() const = 0;
+  virtual int64_t wallClockMs() const = 0;
+  virtual int64_t streamTimeMs() const = 0;
+  virtual void requestCommit() = 0;
+  // The full topic name: internal topics (repartition, changelog) get "<application.id>-".
+  virtual std::string resolveTopic(const std::string& name, bool internal) const = 0;
+  virtual std::shared_ptr<const SerdeBase> defaultKeySerde() const = 0;
+  virtual std::shared_ptr<const SerdeBase> defaultValueSerde() const = 0;
+  // Produces serialized bytes (partition -1: chosen from the key by the producer's partitioner,
+  // murmur2 as in Java clients). The bytes are copied before the call returns.
+  virtual void send(const std::string& topic, int32_t partition, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp,
+                    const Headers& headers) = 0;
+  // Applies the deserialization exception handler to `raw`: returns to skip the record, throws
+  // StreamsException to fail the task.
+  virtual void onDeserializationError(const RawRecord& raw, const std::string& reason) = 0;
+};
+
+class NodeInstance {
+ public:
+  explicit NodeInstance(std::string name) : name_(std::move(name)) {}
+  virtual ~NodeInstance() = default;
+  NodeInstance(const NodeInstance&) = delete;
+  NodeInstance& operator=(const NodeInstance&) = delete;
+
+  const std::string& name() const { return name_; }
+  // Called by the task for each child in topology order, before init().
+  virtual void addChild(NodeInstance* child) { (void)child; }
+  virtual void init(TaskContext& context) { (void)context; }
+  virtual void close() {}
+
+ private:
+  std::string name_;
+};
+
+// A node that accepts Record<K, V>.
+template <typename K, typename V>
+class TypedNode : public NodeInstance {
+ public:
+  using NodeInstance::NodeInstance;
+  virtual void process(Record<K, V> record) = 0;
+};
+
+// Downcasts a child to the input type the parent produces. Topology checks the types when nodes
+// are added, so a failure here is a kstreams bug, reported rather than crashing.
+template <typename K, typename V>
+TypedNode<K, V>* asTypedChild(NodeInstance* parent_or_null, NodeInstance* child) {
+  auto* typed = dynamic_cast<TypedNode<K, V>*>(child);
+  if (typed == nullptr) {
+    throw TopologyException("node " + child->name() + " cannot receive the records of " +
+                            (parent_or_null ? parent_or_null->name() : std::string("?")));
+  }
+  return typed;
+}
+
+class SourceNodeBase : public NodeInstance {
+ public:
+  using NodeInstance::NodeInstance;
+  virtual void processRaw(const RawRecord& raw) = 0;
+};
+
+template <typename Serde>
+std::shared_ptr<const Serde> resolveSerde(std::shared_ptr<const Serde> explicit_serde,
+                                          std::shared_ptr<const SerdeBase> fallback,
+                                          const std::string& node, const char* which) {
+  if (explicit_serde) return explicit_serde;
+  auto typed = std::dynamic_pointer_cast<const Serde>(fallback);
+  if (!typed) {
+    throw ConfigException(std::string("default.") + which + ".serde",
+                          (fallback ? fallback->name() + " does not produce" : "not set, and") +
+                              std::string(" the ") + which + " type node " + node +
+                              " needs; give the node a serde or set a matching default");
+  }
+  return typed;
+}
+
+template <typename K, typename V>
+class SourceNode final : public SourceNodeBase {
+ public:
+  SourceNode(std::string name, SerdePtr<K> key_serde, SerdePtr<V> value_serde)
+      : SourceNodeBase(std::move(name)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  void addChild(NodeInstance* child) override {
+    children_.push_back(asTypedChild<K, V>(this, child));
+  }
+  void init(TaskContext& context) override {
+    context_ = &context;
+    key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), name(), "key");
+    value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), name(), "value");
+  }
+
+  void processRaw(const RawRecord& raw) override {
+    std::optional<Record<K, V>> record;
+    try {
+      record.emplace(key_serde_->deserialize(raw.topic, raw.key),
+                     value_serde_->deserialize(raw.topic, raw.value), raw.timestamp, raw.headers);
+    } catch (const std::exception& e) {
+      context_->onDeserializationError(raw, e.what());
+      return;
+    }
+    const size_t n = children_.size();
+    for (size_t i = 0; i + 1 < n; ++i) children_[i]->process(*record);
+    if (n > 0) children_[n - 1]->process(std::move(*record));
+  }
+
+ private:
+  SerdePtr<K> key_serde_;
+  SerdePtr<V> value_serde_;
+  std::vector<TypedNode<K, V>*> children_;
+  TaskContext* context_ = nullptr;
+};
+
+template <typename K, typename V>
+class SinkNode final : public TypedNode<K, V> {
+ public:
+  SinkNode(std::string name, std::string topic, bool internal_topic, SerdePtr<K> key_serde,
+           SerdePtr<V> value_serde)
+      : TypedNode<K, V>(std::move(name)),
+        topic_(std::move(topic)),
+        internal_topic_(internal_topic),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  void init(TaskContext& context) override {
+    context_ = &context;
+    resolved_topic_ = context.resolveTopic(topic_, internal_topic_);
+    key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), this->name(), "key");
+    value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), this->name(), "value");
+  }
+
+  void process(Record<K, V> record) override {
+    // Buffers are reused across records: no allocation once they have grown.
+    key_buf_.clear();
+    value_buf_.clear();
+    const bool has_key = key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
+    const bool has_value = value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
+    context_->send(resolved_topic_, -1,
+                   has_key ? std::optional<std::string_view>(key_buf_) : std::nullopt,
+                   has_value ? std::optional<std::string_view>(value_buf_) : std::nullopt,
+                   record.timestamp(), record.headers());
+  }
+
+ private:
+  std::string topic_;
+  bool internal_topic_;
+  std::string resolved_topic_;
+  SerdePtr<K> key_serde_;
+  SerdePtr<V> value_serde_;
+  TaskContext* context_ = nullptr;
+  std::string key_buf_;
+  std::string value_buf_;
+};
+
+// Runs a user (or DSL) Processor and is its context.
+template <typename KIn, typename VIn, typename KOut, typename VOut>
+class ProcessorNode final : public TypedNode<KIn, VIn>, public ProcessorContext<KOut, VOut> {
+ public:
+  ProcessorNode(std::string name, std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor)
+      : TypedNode<KIn, VIn>(std::move(name)), processor_(std::move(processor)) {}
+
+  void addChild(NodeInstance* child) override {
+    if constexpr (std::is_same_v<KOut, Void> && std::is_same_v<VOut, Void>) {
+      throw TopologyException("node " + this->name() + " forwards nothing and cannot have child " +
+                              child->name());
+    } else {
+      children_.push_back(asTypedChild<KOut, VOut>(this, child));
+    }
+  }
+  void init(TaskContext& context) override {
+    task_ = &context;
+    processor_->init(*this);
+  }
+  void close() override { processor_->close(); }
+  void process(Record<KIn, VIn> record) override { processor_->process(std::move(record)); }
+
+  // ProcessorContext
+  void forward(Record<KOut, VOut> record) override {
+    const size_t n = children_.size();
+    for (size_t i = 0; i + 1 < n; ++i) children_[i]->process(record);
+    if (n > 0) children_[n - 1]->process(std::move(record));
+  }
+  void forward(Record<KOut, VOut> record, std::string_view child_name) override {
+    for (auto* child : children_) {
+      if (child->name() == child_name) {
+        child->process(std::move(record));
+        return;
+      }
+    }
+    throw StreamsException("processor " + this->name() + " has no child named " +
+                           std::string(child_name));
+  }
+  const std::string& applicationId() const override { return task_->applicationId(); }
+  TaskId taskId() const override { return task_->taskId(); }
+  const RecordMetadata* recordMetadata() const override { return task_->recordMetadata(); }
+  int64_t currentSystemTimeMs() const override { return task_->wallClockMs(); }
+  int64_t currentStreamTimeMs() const override { return task_->streamTimeMs(); }
+  void commit() override { task_->requestCommit(); }
+
+ private:
+  std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor_;
+  std::vector<TypedNode<KOut, VOut>*> children_;
+  TaskContext* task_ = nullptr;
+};
+
+// Makes the node instances for one topology node; held by the immutable Topology and called once
+// per task, possibly from several stream threads at once (so create() must be thread-safe).
+class NodeFactory {
+ public:
+  virtual ~NodeFactory() = default;
+  virtual std::unique_ptr<NodeInstance> create(const std::string& name) const = 0;
+};
+
+template <typename F>
+class LambdaNodeFactory final : public NodeFactory {
+ public:
+  explicit LambdaNodeFactory(F f) : f_(std::move(f)) {}
+  std::unique_ptr<NodeInstance> create(const std::string& name) const override { return f_(name); }
+
+ private:
+  F f_;
+};
+
+template <typename F>
+std::shared_ptr<const NodeFactory> makeNodeFactory(F f) {
+  return std::make_shared<LambdaNodeFactory<F>>(std::move(f));
+}
+
+}  // namespace kstreams::internal

@@ -1,0 +1,97 @@
+// File: kstreams/processor.h
+//
+// The Processor API (Java's org.apache.kafka.streams.processor.api): the low-level way to write
+// a processing step, and the layer the DSL is built on. A processor receives typed records from
+// its parents and forwards typed records to its children through its context:
+//
+//   class Uppercase : public kstreams::ContextualProcessor<std::string, std::string,
+//                                                          std::string, std::string> {
+//    public:
+//     void process(kstreams::Record<std::string, std::string> r) override {
+//       std::string v = r.value();
+//       for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+//       context().forward(std::move(r).withValue(std::move(v)));
+//     }
+//   };
+//   topology.addProcessor("upper", [] { return std::make_unique<Uppercase>(); }, {"source"});
+//
+// Lifecycle and threads: the topology holds a supplier; every task calls it to make its own
+// processor instance, so an instance is only ever used by the one stream thread that runs its
+// task and needs no locking. init() runs once before the first record, close() once after the
+// last; the context outlives the processor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "kstreams/record.h"
+#include "kstreams/task_id.h"
+
+namespace kstreams {
+
+// What every processor may ask of its task, whatever it forwards.
+class ProcessorContextBase {
+ public:
+  virtual ~ProcessorContextBase() = default;
+
+  virtual const std::string& applicationId() const = 0;
+  virtual TaskId taskId() const = 0;
+  // Topic, partition and offset of the input record being processed; nullptr when the current
+  // record did not come from a topic.
+  virtual const RecordMetadata* recordMetadata() const = 0;
+  // Wall-clock time as the task sees it (the test driver's mock clock in tests).
+  virtual int64_t currentSystemTimeMs() const = 0;
+  // The largest timestamp the task has seen so far (Kafka Streams' stream time).
+  virtual int64_t currentStreamTimeMs() const = 0;
+  // Asks the stream thread to commit soon (after the current record), like Java's commit().
+  virtual void commit() = 0;
+};
+
+// The context of a processor whose output records are Record<KOut, VOut>.
+template <typename KOut, typename VOut>
+class ProcessorContext : public ProcessorContextBase {
+ public:
+  // Sends the record to every child, in the order the children were added. The last child gets
+  // the record moved, earlier ones get copies.
+  virtual void forward(Record<KOut, VOut> record) = 0;
+  // Sends the record to the named child only. Throws StreamsException if there is no such child.
+  virtual void forward(Record<KOut, VOut> record, std::string_view child_name) = 0;
+};
+
+// A processing step. KOut/VOut are the types it forwards; use kstreams::Void for a terminal
+// processor that forwards nothing.
+template <typename KIn, typename VIn, typename KOut = Void, typename VOut = Void>
+class Processor {
+ public:
+  using KeyIn = KIn;
+  using ValueIn = VIn;
+  using KeyOut = KOut;
+  using ValueOut = VOut;
+
+  virtual ~Processor() = default;
+  // Called once before the first record. `context` stays valid until after close().
+  virtual void init(ProcessorContext<KOut, VOut>& context) { (void)context; }
+  // Called for every record from any parent. May throw: the exception stops the task and goes to
+  // the uncaught-exception handler with the record's topic, partition and offset.
+  virtual void process(Record<KIn, VIn> record) = 0;
+  // Called once when the task is closed (shutdown or partition revocation).
+  virtual void close() {}
+};
+
+// A Processor that keeps its context, the usual base for user processors (Java's
+// ContextualProcessor). Override init() only to do more, and then call this init() first.
+template <typename KIn, typename VIn, typename KOut = Void, typename VOut = Void>
+class ContextualProcessor : public Processor<KIn, VIn, KOut, VOut> {
+ public:
+  void init(ProcessorContext<KOut, VOut>& context) override { context_ = &context; }
+
+ protected:
+  ProcessorContext<KOut, VOut>& context() { return *context_; }
+
+ private:
+  ProcessorContext<KOut, VOut>* context_ = nullptr;
+};
+
+}  // namespace kstreams

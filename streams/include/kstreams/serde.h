@@ -1,0 +1,67 @@
+// File: kstreams/serde.h
+//
+// Serializers and deserializers turn keys and values into the bytes stored in Kafka and back.
+// kstreams serializes only at the edges of a sub-topology (sources, sinks, later stores): between
+// processors records travel as typed C++ objects.
+//
+//   auto serde = kstreams::Serdes::String();
+//   std::string bytes;
+//   serde->serialize("topic", std::string("hello"), bytes);   // bytes == "hello"
+//   std::string back = serde->deserialize("topic", bytes);
+//
+// The built-in serdes (Java-compatible bytes) are in kstreams/serdes.h, JSON ones in
+// kstreams/json_serde.h. A user serde implements `Serde<T>` (both directions in one object, like
+// Java's `Serde<T>`), or wraps two lambdas with Serdes::from<T>().
+// Serdes are immutable after construction and shared between threads through
+// `std::shared_ptr<const Serde<T>>`; implementations must therefore be safe to call concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <typeinfo>
+
+namespace kstreams {
+
+// Thrown by a serde that cannot encode or decode a value. The runtime catches it at the source
+// node and hands the record to the deserialization exception handler (see streams_config.h).
+class SerializationException : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Type-erased base of every Serde<T>: lets a configuration hold "some serde" (default.key.serde)
+// and lets the runtime check, once at construction, that it produces the type a source needs.
+class SerdeBase {
+ public:
+  virtual ~SerdeBase() = default;
+  // The C++ type this serde encodes (typeid(T) for Serde<T>).
+  virtual std::type_index type() const = 0;
+  // A short human-readable name for error messages and describe(), e.g. "StringSerde".
+  virtual std::string name() const = 0;
+};
+
+template <typename T>
+class Serde : public SerdeBase {
+ public:
+  using Type = T;
+
+  // Appends the encoding of `value` to `out` (which the caller may reuse across calls, so
+  // implementations must append, not assign). Returns false to write a Kafka null instead (only
+  // nullable serdes such as Serdes::Optional do that). Throws SerializationException.
+  virtual bool serialize(std::string_view topic, const T& value, std::string& out) const = 0;
+
+  // Decodes `data`; std::nullopt is a Kafka null (a record without key, or a tombstone).
+  // Throws SerializationException when the bytes are not a valid encoding.
+  virtual T deserialize(std::string_view topic, std::optional<std::string_view> data) const = 0;
+
+  std::type_index type() const final { return typeid(T); }
+};
+
+template <typename T>
+using SerdePtr = std::shared_ptr<const Serde<T>>;
+
+}  // namespace kstreams

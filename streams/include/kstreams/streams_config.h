@@ -1,0 +1,137 @@
+// File: kstreams/streams_config.h
+//
+// Configuration of a KafkaStreams application, by Kafka Streams' own key names:
+//
+//   kstreams::StreamsConfig config{
+//       {"application.id", "access-log"},
+//       {"bootstrap.servers", "127.0.0.1:9092"},
+//       {"num.stream.threads", "2"},
+//   };
+//   config.set("default.key.serde", "String");      // or config.defaultKeySerde(Serdes::String())
+//
+// Keys kstreams knows (Default: in brackets):
+//   application.id            required; consumer group id and prefix of internal topics
+//   bootstrap.servers         required by KafkaStreams (not by TopologyTestDriver)
+//   num.stream.threads        [1] stream threads, each with its own consumer and producer
+//   commit.interval.ms        [30000] how often offsets are committed (at-least-once)
+//   processing.guarantee      [at_least_once]; exactly_once_v2 is not implemented yet and is
+//                             rejected rather than silently downgraded
+//   state.dir                 [/tmp/kstreams] where state stores live
+//   default.key.serde, default.value.serde   [none] a serde name (Serdes::fromName): Java
+//                             class names such as org.apache.kafka.common.serialization.
+//                             Serdes$StringSerde, or String, Integer, Long, Double, ByteArray
+//   deserialization.exception.handler [LogAndFail] or LogAndContinue (Java class names too)
+//   production.exception.handler      [Default] (fail) or LogAndContinue
+//   errors.dead.letter.queue.topic.name [none] see error_handlers.h
+//   statestore.cache.max.bytes [10485760] record cache size (used by state stores)
+//   replication.factor        [-1: broker default] for internal topics the app creates
+//   poll.ms                   [100] how long a stream thread blocks waiting for records
+//   application.server        [none] host:port of this instance, for interactive queries
+//   client.id                 [application.id] prefix of the librdkafka client ids
+// Any other key is a librdkafka property given to every client; "consumer.", "producer." and
+// "admin." prefixes address one kind of client only (e.g. producer.linger.ms=5). Unknown or
+// invalid values fail at construction of KafkaStreams with ConfigException naming the key.
+//
+// Threads: a StreamsConfig is a value; build it on one thread, then hand it over (copied).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kstreams/error_handlers.h"
+#include "kstreams/serde.h"
+
+namespace kstreams {
+
+class StreamsConfig {
+ public:
+  static constexpr const char* kApplicationId = "application.id";
+  static constexpr const char* kBootstrapServers = "bootstrap.servers";
+  static constexpr const char* kNumStreamThreads = "num.stream.threads";
+  static constexpr const char* kCommitIntervalMs = "commit.interval.ms";
+  static constexpr const char* kProcessingGuarantee = "processing.guarantee";
+  static constexpr const char* kStateDir = "state.dir";
+  static constexpr const char* kDefaultKeySerde = "default.key.serde";
+  static constexpr const char* kDefaultValueSerde = "default.value.serde";
+  static constexpr const char* kDeserializationExceptionHandler =
+      "deserialization.exception.handler";
+  static constexpr const char* kProductionExceptionHandler = "production.exception.handler";
+  static constexpr const char* kDeadLetterQueueTopic = "errors.dead.letter.queue.topic.name";
+  static constexpr const char* kCacheMaxBytes = "statestore.cache.max.bytes";
+  static constexpr const char* kReplicationFactor = "replication.factor";
+  static constexpr const char* kPollMs = "poll.ms";
+  static constexpr const char* kApplicationServer = "application.server";
+  static constexpr const char* kClientId = "client.id";
+
+  StreamsConfig() = default;
+  StreamsConfig(std::initializer_list<std::pair<const std::string, std::string>> values)
+      : values_(values) {}
+
+  StreamsConfig& set(const std::string& key, std::string value) {
+    values_[key] = std::move(value);
+    return *this;
+  }
+  std::optional<std::string> get(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+  const std::map<std::string, std::string>& values() const { return values_; }
+
+  // Serde objects take precedence over the default.*.serde names.
+  template <typename T>
+  StreamsConfig& defaultKeySerde(SerdePtr<T> serde) {
+    default_key_serde_ = std::move(serde);
+    return *this;
+  }
+  template <typename T>
+  StreamsConfig& defaultValueSerde(SerdePtr<T> serde) {
+    default_value_serde_ = std::move(serde);
+    return *this;
+  }
+  // Handler functions take precedence over the *.exception.handler names.
+  StreamsConfig& deserializationExceptionHandler(DeserializationExceptionHandler h) {
+    deserialization_handler_ = std::move(h);
+    return *this;
+  }
+  StreamsConfig& productionExceptionHandler(ProductionExceptionHandler h) {
+    production_handler_ = std::move(h);
+    return *this;
+  }
+
+  // Everything kstreams needs, parsed and checked. Throws ConfigException naming the first bad
+  // key. `require_bootstrap` is false for the test driver.
+  struct Resolved {
+    std::string application_id;
+    std::string bootstrap_servers;
+    int num_stream_threads = 1;
+    int64_t commit_interval_ms = 30000;
+    std::string state_dir = "/tmp/kstreams";
+    std::shared_ptr<const SerdeBase> default_key_serde;
+    std::shared_ptr<const SerdeBase> default_value_serde;
+    DeserializationExceptionHandler deserialization_handler;
+    ProductionExceptionHandler production_handler;
+    std::string dead_letter_queue_topic;
+    int64_t cache_max_bytes = 10 * 1024 * 1024;
+    int replication_factor = -1;
+    int64_t poll_ms = 100;
+    std::string application_server;
+    std::string client_id;
+    // librdkafka properties per client kind (prefixes stripped, common ones merged in).
+    std::map<std::string, std::string> consumer_props, producer_props, admin_props;
+  };
+  Resolved resolve(bool require_bootstrap = true) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::shared_ptr<const SerdeBase> default_key_serde_;
+  std::shared_ptr<const SerdeBase> default_value_serde_;
+  DeserializationExceptionHandler deserialization_handler_;
+  ProductionExceptionHandler production_handler_;
+};
+
+}  // namespace kstreams

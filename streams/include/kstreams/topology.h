@@ -1,0 +1,196 @@
+// File: kstreams/topology.h
+//
+// A Topology is the processor graph an application runs: source nodes read topics, processor
+// nodes transform records, sink nodes write topics. Build one with the DSL
+// (StreamsBuilder::build()) or by hand with the Processor API:
+//
+//   kstreams::Topology t;
+//   t.addSource<std::string, std::string>("in", {"input"}, Serdes::String(), Serdes::String())
+//    .addProcessor("upper", [] { return std::make_unique<Uppercase>(); }, {"in"})
+//    .addSink<std::string, std::string>("out", "output", {"upper"});
+//   std::cout << t.describe();
+//
+// Nodes connected to each other form a sub-topology; each sub-topology runs as one task per
+// partition of its input topics. Types are checked when a node is added: a child must accept
+// exactly the key and value types its parents forward, otherwise TopologyException.
+//
+// Threads: build a Topology on one thread; once handed to KafkaStreams or TopologyTestDriver it
+// is only read (it holds processor *suppliers*; every task makes its own instances), so one
+// Topology may back several KafkaStreams instances.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <typeindex>
+#include <vector>
+
+#include "kstreams/errors.h"
+#include "kstreams/internal/node.h"
+#include "kstreams/processor.h"
+#include "kstreams/serde.h"
+
+namespace kstreams {
+
+namespace internal {
+
+struct NodeDef {
+  enum class Kind { kSource, kProcessor, kSink };
+  std::string name;
+  Kind kind = Kind::kProcessor;
+  std::vector<std::string> parents;
+  std::vector<std::string> children;
+  // Source: the topics it reads. Sink: exactly one topic.
+  std::vector<std::string> topics;
+  // Internal topics are named "<application.id>-<topic>" at run time.
+  bool internal_topic = false;
+  std::set<std::string> stores;
+  std::type_index in_key = typeid(void), in_value = typeid(void);
+  std::type_index out_key = typeid(void), out_value = typeid(void);
+  std::shared_ptr<const NodeFactory> factory;
+};
+
+// A topic the application creates itself (repartition now, changelogs later).
+struct InternalTopicDef {
+  std::string name;  // without the application.id prefix
+  // Number of partitions; -1 means "as many as the sub-topology that writes it reads".
+  int partitions = -1;
+  std::map<std::string, std::string> configs;
+};
+
+struct SubtopologyDef {
+  int id = 0;
+  std::vector<std::string> nodes;  // in the order they were added
+  // Topics read by the sources of this sub-topology, as declared, and whether each is internal.
+  std::vector<std::pair<std::string, bool>> source_topics;
+};
+
+}  // namespace internal
+
+// The text and Graphviz forms of a topology. toString() matches Kafka Streams'
+// TopologyDescription#toString() for the same graph and names.
+class TopologyDescription {
+ public:
+  explicit TopologyDescription(std::string text, std::string dot)
+      : text_(std::move(text)), dot_(std::move(dot)) {}
+  const std::string& toString() const { return text_; }
+  // A `digraph` with one cluster per sub-topology; topics are drawn as boxes.
+  const std::string& toDot() const { return dot_; }
+  friend std::ostream& operator<<(std::ostream& os, const TopologyDescription& d) {
+    return os << d.text_;
+  }
+
+ private:
+  std::string text_;
+  std::string dot_;
+};
+
+class Topology {
+ public:
+  Topology() = default;
+  Topology(Topology&&) = default;
+  Topology& operator=(Topology&&) = default;
+
+  // Adds a source reading `topics`. Null serdes mean default.key.serde / default.value.serde
+  // from the config, which must then produce K and V (checked when the application starts).
+  template <typename K, typename V>
+  Topology& addSource(const std::string& name, std::vector<std::string> topics,
+                      SerdePtr<K> key_serde = nullptr, SerdePtr<V> value_serde = nullptr) {
+    internal::NodeDef def;
+    def.name = name;
+    def.kind = internal::NodeDef::Kind::kSource;
+    def.topics = std::move(topics);
+    def.out_key = typeid(K);
+    def.out_value = typeid(V);
+    def.factory = internal::makeNodeFactory(
+        [key_serde, value_serde](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
+          return std::make_unique<internal::SourceNode<K, V>>(n, key_serde, value_serde);
+        });
+    addNode(std::move(def));
+    return *this;
+  }
+
+  // Adds a processor made by `supplier`, a callable returning std::unique_ptr<P> where P derives
+  // from Processor<KIn, VIn, KOut, VOut>. The supplier is called once per task, perhaps from
+  // several threads at once.
+  template <typename Supplier>
+  Topology& addProcessor(const std::string& name, Supplier supplier,
+                         std::vector<std::string> parents,
+                         std::vector<std::string> stores = {}) {
+    using P = typename decltype(supplier())::element_type;
+    using KIn = typename P::KeyIn;
+    using VIn = typename P::ValueIn;
+    using KOut = typename P::KeyOut;
+    using VOut = typename P::ValueOut;
+    internal::NodeDef def;
+    def.name = name;
+    def.kind = internal::NodeDef::Kind::kProcessor;
+    def.parents = std::move(parents);
+    def.stores.insert(stores.begin(), stores.end());
+    def.in_key = typeid(KIn);
+    def.in_value = typeid(VIn);
+    def.out_key = typeid(KOut);
+    def.out_value = typeid(VOut);
+    def.factory = internal::makeNodeFactory(
+        [supplier = std::move(supplier)](
+            const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
+          std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> p = supplier();
+          return std::make_unique<internal::ProcessorNode<KIn, VIn, KOut, VOut>>(n, std::move(p));
+        });
+    addNode(std::move(def));
+    return *this;
+  }
+
+  // Adds a sink writing to `topic`. Null serdes mean the configured defaults.
+  template <typename K, typename V>
+  Topology& addSink(const std::string& name, const std::string& topic,
+                    std::vector<std::string> parents, SerdePtr<K> key_serde = nullptr,
+                    SerdePtr<V> value_serde = nullptr) {
+    addSinkNode<K, V>(name, topic, /*internal_topic=*/false, std::move(parents),
+                      std::move(key_serde), std::move(value_serde));
+    return *this;
+  }
+
+  TopologyDescription describe() const;
+
+  // ---- For the DSL and the runtime; not for application code. ----
+  void addNode(internal::NodeDef def);
+  template <typename K, typename V>
+  void addSinkNode(const std::string& name, const std::string& topic, bool internal_topic,
+                   std::vector<std::string> parents, SerdePtr<K> key_serde,
+                   SerdePtr<V> value_serde) {
+    internal::NodeDef def;
+    def.name = name;
+    def.kind = internal::NodeDef::Kind::kSink;
+    def.topics = {topic};
+    def.internal_topic = internal_topic;
+    def.parents = std::move(parents);
+    def.in_key = typeid(K);
+    def.in_value = typeid(V);
+    def.factory = internal::makeNodeFactory(
+        [topic, internal_topic, key_serde,
+         value_serde](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
+          return std::make_unique<internal::SinkNode<K, V>>(n, topic, internal_topic, key_serde,
+                                                            value_serde);
+        });
+    addNode(std::move(def));
+  }
+  void addInternalTopic(internal::InternalTopicDef topic);
+  void connectStore(const std::string& node, const std::string& store);
+  bool hasNode(const std::string& name) const { return index_.count(name) > 0; }
+
+  const std::vector<internal::NodeDef>& nodes() const { return nodes_; }
+  const internal::NodeDef& node(const std::string& name) const;
+  const std::vector<internal::InternalTopicDef>& internalTopics() const { return internal_topics_; }
+  // Sub-topologies in id order; computed from the graph (nodes linked by edges or shared stores).
+  std::vector<internal::SubtopologyDef> subtopologies() const;
+
+ private:
+  std::vector<internal::NodeDef> nodes_;
+  std::map<std::string, size_t> index_;
+  std::vector<internal::InternalTopicDef> internal_topics_;
+};
+
+}  // namespace kstreams

@@ -1,0 +1,66 @@
+#include "kstreams/logging.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <string>
+
+namespace kstreams {
+namespace {
+
+LogLevel levelFromEnv() {
+  const char* env = std::getenv("KSTREAMS_LOG_LEVEL");
+  if (env == nullptr) return LogLevel::kWarn;
+  std::string v(env);
+  if (v == "debug") return LogLevel::kDebug;
+  if (v == "info") return LogLevel::kInfo;
+  if (v == "error") return LogLevel::kError;
+  return LogLevel::kWarn;
+}
+
+std::atomic<int>& minLevel() {
+  static std::atomic<int> level{static_cast<int>(levelFromEnv())};
+  return level;
+}
+
+LogSink& sink() {
+  static LogSink s;
+  return s;
+}
+
+void stderrSink(LogLevel level, std::string_view message) {
+  static std::mutex mu;  // keeps lines from different threads whole
+  static const char* names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+  std::lock_guard<std::mutex> lock(mu);
+  std::fprintf(stderr, "%s.%03d %-5s kstreams: %.*s\n", stamp, static_cast<int>(ms.count()),
+               names[static_cast<int>(level)], static_cast<int>(message.size()), message.data());
+}
+
+}  // namespace
+
+void setLogSink(LogSink s) { sink() = std::move(s); }
+void setLogLevel(LogLevel level) { minLevel().store(static_cast<int>(level)); }
+
+namespace internal {
+bool logEnabled(LogLevel level) { return static_cast<int>(level) >= minLevel().load(); }
+void logLine(LogLevel level, std::string_view message) {
+  if (!logEnabled(level)) return;
+  if (sink()) {
+    sink()(level, message);
+  } else {
+    stderrSink(level, message);
+  }
+}
+}  // namespace internal
+
+}  // namespace kstreams
