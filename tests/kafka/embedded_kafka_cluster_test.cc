@@ -1,8 +1,7 @@
 #include "kstreams/embedded_kafka_cluster.h"
 
-#include <librdkafka/rdkafka.h>
-
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <set>

@@ -35,6 +35,8 @@
 //     during a rebalance are rejected, so expect re-delivery after rebalances.
 //   - One thread serves all brokers: throughput figures measured against it are a ceiling of
 //     that thread, not of librdkafka or of kstreams.
+//   - Destruction takes up to ~1 s about half the time (librdkafka joins an internal thread
+//     that polls once a second): share one cluster across the tests of a suite.
 // `recommendedClientConfig()` returns the client settings these limits call for.
 //
 // Thread-safety: all const methods and `createTopic()` may be called concurrently from any
@@ -58,8 +60,8 @@ class EmbeddedKafkaCluster {
   // std::runtime_error if librdkafka cannot start the cluster.
   explicit EmbeddedKafkaCluster(int num_brokers = 1);
 
-  // Stops the cluster. Clients still connected to it see their connections fail; destroy them
-  // first to keep their logs quiet.
+  // Stops the cluster (may block for up to ~1 s, see above). Clients still connected to it see
+  // their connections fail; destroy them first to keep their logs quiet.
   ~EmbeddedKafkaCluster();
 
   EmbeddedKafkaCluster(const EmbeddedKafkaCluster&) = delete;

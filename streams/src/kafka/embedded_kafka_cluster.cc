@@ -35,8 +35,8 @@ EmbeddedKafkaCluster::EmbeddedKafkaCluster(int num_brokers) : impl_(std::make_un
   absl::StatusOr<internal::RdKafkaPtr> rk =
       internal::makeHandle(RD_KAFKA_PRODUCER, {{"log_level", "4"}});
   if (!rk.ok()) {
-    throw std::runtime_error(
-        absl::StrCat("EmbeddedKafkaCluster: cannot create its client handle: ", rk.status().message()));
+    throw std::runtime_error(absl::StrCat("EmbeddedKafkaCluster: cannot create its client handle: ",
+                                          rk.status().message()));
   }
   impl_->rk = *std::move(rk);
   impl_->cluster = rd_kafka_mock_cluster_new(impl_->rk.get(), num_brokers);

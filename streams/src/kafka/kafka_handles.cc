@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/optional.h"
 
 namespace kstreams::internal {
 namespace {
@@ -190,8 +191,7 @@ absl::StatusCode codeOf(rd_kafka_resp_err_t err) {
 }
 
 // "<what>: <detail> [<ERROR_NAME>]", with the code as payload.
-absl::Status makeStatus(rd_kafka_resp_err_t err, absl::string_view what,
-                        absl::string_view detail) {
+absl::Status makeStatus(rd_kafka_resp_err_t err, absl::string_view what, absl::string_view detail) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
   std::string message = what.empty() ? std::string(detail) : absl::StrCat(what, ": ", detail);
   absl::StrAppend(&message, " [", rd_kafka_err2name(err), "]");
@@ -206,8 +206,8 @@ absl::StatusOr<RdKafkaEventPtr> awaitAdminResult(rd_kafka_queue_t* queue, int ti
                                                  absl::string_view what) {
   RdKafkaEventPtr event(rd_kafka_queue_poll(queue, timeout_ms + kAdminResultGraceMs));
   if (event == nullptr) {
-    return absl::DeadlineExceededError(absl::StrCat(what, ": no result within ", timeout_ms,
-                                                    " ms"));
+    return absl::DeadlineExceededError(
+        absl::StrCat(what, ": no result within ", timeout_ms, " ms"));
   }
   if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get())) {
     const char* detail = rd_kafka_event_error_string(event.get());
@@ -220,8 +220,8 @@ absl::StatusOr<RdKafkaEventPtr> awaitAdminResult(rd_kafka_queue_t* queue, int ti
 // auto.create.topics.enable (and the mock) from creating the topic we ask about.
 absl::StatusOr<RdKafkaMetadataPtr> fetchAllMetadata(rd_kafka_t* rk, absl::Duration timeout) {
   const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/1, /*only_rkt=*/nullptr,
-                                              &metadata, toTimeoutMs(timeout, INT_MAX));
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/1, /*only_rkt=*/nullptr, &metadata,
+                                              toTimeoutMs(timeout, INT_MAX));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return toStatus(err, "metadata request");
   return RdKafkaMetadataPtr(metadata);
 }
@@ -333,9 +333,8 @@ absl::StatusOr<RdKafkaPtr> makeHandle(rd_kafka_type_t type, const ClientProperti
   // rd_kafka_new takes ownership of the conf only on success.
   RdKafkaPtr rk(rd_kafka_new(type, conf->get(), errstr, sizeof errstr));
   if (rk == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot create Kafka ", type == RD_KAFKA_PRODUCER ? "producer" : "consumer",
-                     ": ", errstr));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot create Kafka ", type == RD_KAFKA_PRODUCER ? "producer" : "consumer", ": ", errstr));
   }
   conf->release();
   return rk;
@@ -365,8 +364,7 @@ absl::Status waitForTopicMetadata(rd_kafka_t* rk, const std::string& topic,
     }
     if (absl::Now() + kMetadataRetryBackoff >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat("topic '", topic, "' not ready within ",
-                                                      absl::FormatDuration(timeout), ": ",
-                                                      reason));
+                                                      absl::FormatDuration(timeout), ": ", reason));
     }
     absl::SleepFor(kMetadataRetryBackoff);
   }
@@ -384,11 +382,10 @@ void MockClusterRegistry::add(rd_kafka_mock_cluster_t* cluster) {
 void MockClusterRegistry::remove(rd_kafka_mock_cluster_t* cluster) {
   Registry& r = registry();
   absl::MutexLock lock(&r.mu);
-  r.entries.erase(std::remove_if(r.entries.begin(), r.entries.end(),
-                                 [cluster](const Registry::Entry& e) {
-                                   return e.cluster == cluster;
-                                 }),
-                  r.entries.end());
+  r.entries.erase(
+      std::remove_if(r.entries.begin(), r.entries.end(),
+                     [cluster](const Registry::Entry& e) { return e.cluster == cluster; }),
+      r.entries.end());
 }
 
 bool MockClusterRegistry::contains(absl::string_view bootstrap_servers) {
@@ -416,9 +413,9 @@ absl::Status createTopicOnMockCluster(rd_kafka_mock_cluster_t* cluster, const st
   }
   // The mock caps the replication factor at its broker count itself.
   if (replication_factor == -1) replication_factor = 1;
-  return toStatus(rd_kafka_mock_topic_create(cluster, topic.c_str(), partitions,
-                                             replication_factor),
-                  absl::StrCat("creating topic '", topic, "' on the embedded cluster"));
+  return toStatus(
+      rd_kafka_mock_topic_create(cluster, topic.c_str(), partitions, replication_factor),
+      absl::StrCat("creating topic '", topic, "' on the embedded cluster"));
 }
 
 std::optional<absl::Status> createTopicOnMock(absl::string_view bootstrap_servers,
@@ -527,8 +524,7 @@ bool KafkaAdmin::isEmbeddedCluster() const {
   return MockClusterRegistry::contains(bootstrap_servers_);
 }
 
-absl::Status KafkaAdmin::createTopics(const std::vector<NewTopic>& topics,
-                                      absl::Duration timeout) {
+absl::Status KafkaAdmin::createTopics(const std::vector<NewTopic>& topics, absl::Duration timeout) {
   if (topics.empty()) return absl::OkStatus();
   const absl::Time deadline = absl::Now() + timeout;
   if (isEmbeddedCluster()) {
@@ -570,8 +566,8 @@ absl::StatusOr<int> KafkaAdmin::partitionCount(const std::string& topic, absl::D
 absl::StatusOr<std::map<std::string, std::string>> KafkaAdmin::describeTopicConfig(
     const std::string& topic, absl::Duration timeout) {
   if (isEmbeddedCluster()) {
-    return absl::UnimplementedError(
-        absl::StrCat("describeTopicConfig('", topic, "'): the embedded cluster has no topic configs"));
+    return absl::UnimplementedError(absl::StrCat("describeTopicConfig('", topic,
+                                                 "'): the embedded cluster has no topic configs"));
   }
   const int timeout_ms = toTimeoutMs(timeout);
   absl::StatusOr<AdminOptionsPtr> options =
@@ -598,7 +594,8 @@ absl::StatusOr<std::map<std::string, std::string>> KafkaAdmin::describeTopicConf
   }
   std::map<std::string, std::string> configs;
   size_t entry_count = 0;
-  const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(results[0], &entry_count);
+  const rd_kafka_ConfigEntry_t** entries =
+      rd_kafka_ConfigResource_configs(results[0], &entry_count);
   for (size_t i = 0; i < entry_count; ++i) {
     const char* value = rd_kafka_ConfigEntry_value(entries[i]);
     if (value == nullptr || rd_kafka_ConfigEntry_is_sensitive(entries[i])) continue;

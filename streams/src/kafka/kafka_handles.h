@@ -103,7 +103,7 @@ using ClientProperties = std::map<std::string, std::string>;
 
 // Builds an rd_kafka_conf_t from `props` (librdkafka property names, passed through untouched).
 // InvalidArgument naming the property and librdkafka's reason if one is unknown or invalid.
-// The value is not repeated in the message (it may be a password).
+// The value is not quoted in the message (it may be a password).
 absl::StatusOr<RdKafkaConfPtr> makeConf(const ClientProperties& props);
 
 // Creates a client of `type` (RD_KAFKA_PRODUCER or RD_KAFKA_CONSUMER) from `props`.
@@ -114,8 +114,7 @@ absl::StatusOr<RdKafkaPtr> makeHandle(rd_kafka_type_t type, const ClientProperti
 // Useful after creating a topic: the broker acknowledges creation before all brokers (and
 // partition leaders) know about it. Never auto-creates the topic (asks for all topics' metadata).
 // Errors: DeadlineExceeded with the last reason (not found / no leader / Kafka error).
-absl::Status waitForTopicMetadata(rd_kafka_t* rk, const std::string& topic,
-                                  absl::Duration timeout);
+absl::Status waitForTopicMetadata(rd_kafka_t* rk, const std::string& topic, absl::Duration timeout);
 
 // ---------------------------------------------------------------------------------------------
 // Embedded (mock) clusters of this process
@@ -155,8 +154,9 @@ std::optional<absl::Status> createTopicOnMock(absl::string_view bootstrap_server
 // ---------------------------------------------------------------------------------------------
 // Admin
 
-// A topic to create. `partitions` ≥ 1. `replication_factor` -1 means the broker's default.replication.factor
-// (Kafka ≥ 2.4). `configs` are topic configs such as {"cleanup.policy", "compact"}.
+// A topic to create. `partitions` ≥ 1. `replication_factor` -1 means the broker's
+// default.replication.factor (Kafka ≥ 2.4). `configs` are topic configs such as {"cleanup.policy",
+// "compact"}.
 struct NewTopic {
   NewTopic() = default;
   // A constructor rather than aggregate init, so `{"t", 8}` does not trip
