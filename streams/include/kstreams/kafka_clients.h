@@ -57,10 +57,16 @@ struct ConsumedRecord {
   Headers headers;
 };
 
-// Reads every record of `topic`, from the start of each partition to its end as of the call
-// (the high watermark), in partition then offset order. Uses no consumer group.
+// The end offset (high watermark) of every partition of `topic`.
+absl::StatusOr<std::map<int32_t, int64_t>> endOffsets(const std::string& bootstrap_servers,
+                                                      const std::string& topic);
+
+// Reads every record of `topic`, from the start of each partition (or from `from_offsets[p]`
+// where given, e.g. endOffsets() taken earlier, to read only what came since) to its end as of
+// the call (the high watermark), in partition then offset order. Uses no consumer group.
 absl::StatusOr<std::vector<ConsumedRecord>> readTopic(
     const std::string& bootstrap_servers, const std::string& topic,
+    const std::map<int32_t, int64_t>& from_offsets = {},
     std::map<std::string, std::string> extra_config = {});
 
 // Sum over partitions of (end offset − committed offset of `group_id`) for `topic`; a partition

@@ -44,6 +44,23 @@ absl::StatusOr<std::vector<int32_t>> partitionsOf(rd_kafka_t* rk, const std::str
   return absl::NotFoundError("topic " + topic + " does not exist");
 }
 
+// Watermarks of one partition. Retries while the cluster is settling (a topic created a moment
+// ago may not have its leader known to every broker yet).
+rd_kafka_resp_err_t queryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                                    int64_t* lo, int64_t* hi) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  for (;;) {
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, lo, hi, kTimeoutMs);
+    bool retriable = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                     err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                     err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                     err == RD_KAFKA_RESP_ERR__TRANSPORT;
+    if (!retriable || std::chrono::steady_clock::now() > deadline) return err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 Headers headersOf(const rd_kafka_message_t* m) {
   Headers out;
   rd_kafka_headers_t* hdrs = nullptr;
@@ -79,9 +96,31 @@ absl::StatusOr<int> partitionCount(const std::string& bootstrap_servers, const s
   return admin->partitionCount(topic, absl::Seconds(30));
 }
 
+absl::StatusOr<std::map<int32_t, int64_t>> endOffsets(const std::string& bootstrap_servers,
+                                                      const std::string& topic) {
+  auto rk = internal::makeHandle(
+      RD_KAFKA_CONSUMER, baseProps(bootstrap_servers, {{"group.id", "kstreams-offsets"}}, true));
+  if (!rk.ok()) return rk.status();
+  auto parts = partitionsOf(rk->get(), topic);
+  if (!parts.ok()) return parts.status();
+  std::map<int32_t, int64_t> out;
+  for (int32_t p : *parts) {
+    int64_t lo = 0, hi = 0;
+    if (auto err = queryWatermarks(rk->get(), topic, p, &lo, &hi)) {
+      return internal::toStatus(err, "watermarks of " + topic);
+    }
+    out[p] = hi;
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<ConsumedRecord>> readTopic(const std::string& bootstrap_servers,
                                                       const std::string& topic,
+                                                      const std::map<int32_t, int64_t>& from,
                                                       std::map<std::string, std::string> extra) {
+  // librdkafka wants a group id even for assign(); it is never joined nor committed to.
+  extra.emplace("group.id", "kstreams-read-topic");
+  extra.emplace("enable.auto.commit", "false");
   auto rk = internal::makeHandle(RD_KAFKA_CONSUMER, baseProps(bootstrap_servers, extra, true));
   if (!rk.ok()) return rk.status();
   auto parts = partitionsOf(rk->get(), topic);
@@ -91,9 +130,9 @@ absl::StatusOr<std::vector<ConsumedRecord>> readTopic(const std::string& bootstr
   std::map<int32_t, int64_t> end;
   for (int32_t p : *parts) {
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(rk->get(), topic.c_str(), p, &lo, &hi, kTimeoutMs);
+    rd_kafka_resp_err_t err = queryWatermarks(rk->get(), topic, p, &lo, &hi);
     if (err) return internal::toStatus(err, "watermarks of " + topic);
+    if (auto f = from.find(p); f != from.end()) lo = std::max(lo, f->second);
     if (hi > lo) {
       end[p] = hi;
       rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset = lo;
@@ -157,8 +196,7 @@ absl::StatusOr<int64_t> consumerGroupLag(const std::string& bootstrap_servers,
   for (int i = 0; i < list->cnt; ++i) {
     const auto& tp = list->elems[i];
     int64_t lo = 0, hi = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(rk->get(), topic.c_str(), tp.partition, &lo,
-                                                    &hi, kTimeoutMs)) {
+    if (auto err = queryWatermarks(rk->get(), topic, tp.partition, &lo, &hi)) {
       return internal::toStatus(err, "watermarks of " + topic);
     }
     int64_t committed = tp.offset >= 0 ? tp.offset : lo;
