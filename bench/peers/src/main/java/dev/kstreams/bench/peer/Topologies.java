@@ -1,0 +1,90 @@
+package dev.kstreams.bench.peer;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The benchmark topologies. The C++ side builds the same ones; keep both in step. All serdes are
+ * explicit (no default.key/value.serde is configured, so a missing one fails loudly).
+ */
+final class Topologies {
+    static final List<String> IMPLEMENTED = List.of("passthrough", "stateless", "count");
+    /** Accepted names whose C++ counterpart does not exist yet: the peer exits 2 for them. */
+    static final List<String> PENDING = List.of("windowed-count");
+
+    private Topologies() {
+    }
+
+    /** {@code config}: the application's StreamsConfig properties (topology-level settings). */
+    static Topology build(String workload, String input, String output, Properties config) {
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(config)));
+        switch (workload) {
+            case "passthrough":
+                builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                        .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+                break;
+            case "stateless":
+                builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                        .filter((k, v) -> seq(v) % 2 == 0)
+                        .mapValues(v -> v.toUpperCase(Locale.ROOT))
+                        .to(output, Produced.with(Serdes.String(), Serdes.String()));
+                break;
+            case "count":
+                // groupByKey without a key change: no repartition topic. The store is the default
+                // persistent (RocksDB) key-value store with a changelog topic, behind the record cache.
+                builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                        .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                        .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(Serdes.Long()))
+                        .toStream()
+                        .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+                break;
+            default:
+                throw new IllegalArgumentException("unknown workload '" + workload + "'");
+        }
+        return builder.build();
+    }
+
+    /**
+     * The sequence number of an input value "{@code <decimal seq>|<padding>}": the digits before
+     * the first '|' (or the whole value when there is none). Anything else is a malformed input
+     * and fails the stream thread (the input comes from {@code --mode load}; a bad record is a bug).
+     */
+    static long seq(String v) {
+        if (v == null) {
+            throw new IllegalArgumentException("stateless workload: null value");
+        }
+        int n = v.length();
+        long seq = 0;
+        int i = 0;
+        for (; i < n; i++) {
+            char c = v.charAt(i);
+            if (c == '|') {
+                break;
+            }
+            if (c < '0' || c > '9' || i >= 18) {
+                throw new IllegalArgumentException("stateless workload: value does not start with a decimal sequence number: '"
+                        + (n > 40 ? v.substring(0, 40) + "..." : v) + "'");
+            }
+            seq = seq * 10 + (c - '0');
+        }
+        if (i == 0) {
+            throw new IllegalArgumentException("stateless workload: empty sequence number");
+        }
+        return seq;
+    }
+}
