@@ -1,0 +1,240 @@
+#include "runtime/record_collector.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "kstreams/errors.h"
+#include "kstreams/logging.h"
+
+namespace kstreams::internal {
+namespace {
+
+// How long the destructor waits for records still in flight (the thread's clean shutdown path
+// has flushed already; this bounds the failure path).
+constexpr int kCloseFlushMs = 2000;
+// Slice of a blocking flush, so that long waits show up in the debug log.
+constexpr int kFlushSliceMs = 500;
+// How long send() lets librdkafka drain a full queue before retrying.
+constexpr int kQueueFullPollMs = 10;
+
+void logLibrdkafka(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
+  // syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug.
+  LogLevel ours = level <= 3   ? LogLevel::kError
+                  : level == 4 ? LogLevel::kWarn
+                  : level <= 6 ? LogLevel::kInfo
+                               : LogLevel::kDebug;
+  if (!internal::logEnabled(ours)) return;
+  internal::logLine(ours, absl::StrCat("librdkafka ", rd_kafka_name(rk), " ", facility, ": ", buf));
+}
+
+}  // namespace
+
+void routeLibrdkafkaLogs(rd_kafka_conf_t* conf) {
+  // Called on librdkafka's own threads; logLine is thread-safe and never throws out of here
+  // (a throwing user sink would be a bug in it; catch anyway: this is a C frame).
+  rd_kafka_conf_set_log_cb(conf,
+                           [](const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+                             try {
+                               logLibrdkafka(rk, level, fac, buf);
+                             } catch (...) {
+                             }
+                           });
+}
+
+RecordCollector::RecordCollector(ProductionExceptionHandler handler, std::string log_prefix)
+    : handler_(std::move(handler)), log_prefix_(std::move(log_prefix)) {}
+
+absl::StatusOr<std::unique_ptr<RecordCollector>> RecordCollector::create(
+    const ClientProperties& props, ProductionExceptionHandler handler, std::string log_prefix) {
+  std::unique_ptr<RecordCollector> collector(
+      new RecordCollector(std::move(handler), std::move(log_prefix)));
+  absl::StatusOr<RdKafkaConfPtr> conf = makeConf(props);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_opaque(conf->get(), collector.get());
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &RecordCollector::onDelivery);
+  rd_kafka_conf_set_error_cb(conf->get(), &RecordCollector::onError);
+  routeLibrdkafkaLogs(conf->get());
+  char errstr[512];
+  RdKafkaPtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof errstr));
+  if (rk == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create Kafka producer: ", errstr));
+  }
+  conf->release();  // owned by rk now
+  collector->rk_ = std::move(rk);
+  return collector;
+}
+
+RecordCollector::~RecordCollector() {
+  if (rk_ == nullptr) return;
+  if (rd_kafka_flush(rk_.get(), kCloseFlushMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    internal::logLine(LogLevel::kWarn,
+                      absl::StrCat(log_prefix_, ": closing the producer with ",
+                                   rd_kafka_outq_len(rk_.get()), " records not acknowledged"));
+    // Destroying a producer with records in flight can wait for their requests; drop them.
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  }
+  for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+  topics_.clear();
+  rk_.reset();
+}
+
+rd_kafka_topic_t* RecordCollector::topicHandle(const std::string& topic) {
+  if (last_topic_ < topics_.size() && topics_[last_topic_].first == topic) {
+    return topics_[last_topic_].second;
+  }
+  for (size_t i = 0; i < topics_.size(); ++i) {
+    if (topics_[i].first == topic) {
+      last_topic_ = i;
+      return topics_[i].second;
+    }
+  }
+  // Topic-level settings given on the producer's config (partitioner, acks…) are its default
+  // topic config, which a null topic config inherits.
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+  if (rkt == nullptr) {
+    throw StreamsException(absl::StrCat(log_prefix_, ": cannot create a producer handle for topic ",
+                                        topic, ": ", rd_kafka_err2str(rd_kafka_last_error())));
+  }
+  topics_.emplace_back(topic, rkt);
+  last_topic_ = topics_.size() - 1;
+  return rkt;
+}
+
+void RecordCollector::send(const std::string& topic, int32_t partition,
+                           std::optional<std::string_view> key,
+                           std::optional<std::string_view> value, int64_t timestamp,
+                           const Headers& headers) {
+  if (failed_) throwFailed();
+  rd_kafka_topic_t* rkt = topicHandle(topic);
+  // librdkafka writes a Kafka null for a null pointer; an empty but present key or value (whose
+  // view may have a null data()) must point somewhere.
+  static const char kEmpty[] = "";
+  void* key_ptr = key ? const_cast<char*>(key->data() ? key->data() : kEmpty) : nullptr;
+  const size_t key_len = key ? key->size() : 0;
+  void* value_ptr = value ? const_cast<char*>(value->data() ? value->data() : kEmpty) : nullptr;
+  const size_t value_len = value ? value->size() : 0;
+  const int32_t part = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
+  // 0 asks librdkafka for the current time, as Java's producer does for a null timestamp.
+  const int64_t ts = std::max<int64_t>(timestamp, 0);
+
+  for (;;) {
+    rd_kafka_resp_err_t err;
+    if (headers.empty()) {
+      err = rd_kafka_producev(
+          rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_ptr, key_len),
+          RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+    } else {
+      rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+      for (const Header& h : headers) {
+        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                            h.value ? h.value->data() : nullptr,
+                            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+      }
+      err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_KEY(key_ptr, key_len),
+                              RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_TIMESTAMP(ts),
+                              RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      // On success the message owns the headers; on failure they are still ours.
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(hdrs);
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++sent_;
+      return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Back-pressure: serve delivery reports (which frees queue space) and retry. Records
+      // that cannot be delivered fail after message.timeout.ms, so this ends.
+      rd_kafka_poll(rk_.get(), kQueueFullPollMs);
+      if (failed_) throwFailed();
+      continue;
+    }
+    handleFailure(topic, partition, rd_kafka_err2str(err));
+    if (failed_) throwFailed();
+    return;
+  }
+}
+
+void RecordCollector::poll() { rd_kafka_poll(rk_.get(), 0); }
+
+absl::Status RecordCollector::flush() {
+  while (rd_kafka_flush(rk_.get(), kFlushSliceMs) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    if (internal::logEnabled(LogLevel::kDebug)) {
+      internal::logLine(LogLevel::kDebug, absl::StrCat(log_prefix_, ": flush waiting for ",
+                                                       rd_kafka_outq_len(rk_.get()), " records"));
+    }
+  }
+  if (failed_) return absl::InternalError(failure_);
+  return absl::OkStatus();
+}
+
+void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
+                                    const std::string& error) {
+  ProductionErrorContext context{topic, partition, error};
+  ProductionHandlerResponse response = ProductionHandlerResponse::kFail;
+  try {
+    if (handler_) response = handler_(context);
+  } catch (const std::exception& e) {
+    internal::logLine(
+        LogLevel::kError,
+        absl::StrCat(log_prefix_, ": production exception handler threw: ", e.what()));
+  } catch (...) {
+    internal::logLine(LogLevel::kError,
+                      absl::StrCat(log_prefix_, ": production exception handler threw"));
+  }
+  if (response == ProductionHandlerResponse::kContinue) {
+    ++skipped_;
+    return;
+  }
+  if (!failed_) {
+    failed_ = true;
+    failure_ = absl::StrCat("Error encountered sending record to topic ", topic,
+                            partition >= 0 ? absl::StrCat(" partition ", partition) : "",
+                            " due to: ", error, "; the production exception handler chose to fail");
+  }
+}
+
+void RecordCollector::throwFailed() const { throw StreamsException(failure_); }
+
+void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  auto* self = static_cast<RecordCollector*>(opaque);
+  // A C frame: nothing may unwind through it.
+  try {
+    self->handleFailure(rd_kafka_topic_name(message->rkt), message->partition,
+                        rd_kafka_message_errstr(message));
+  } catch (...) {
+    self->failed_ = true;
+    if (self->failure_.empty()) self->failure_ = "delivery report handling failed";
+  }
+}
+
+void RecordCollector::onError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<RecordCollector*>(opaque);
+  try {
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      // Only an idempotent or transactional producer has fatal errors; nothing it sends
+      // afterwards is delivered.
+      char buf[512];
+      rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      if (!self->failed_) {
+        self->failed_ = true;
+        self->failure_ =
+            absl::StrCat("fatal producer error: ", rd_kafka_err2name(cause), ": ", buf);
+      }
+      internal::logLine(LogLevel::kError, absl::StrCat(self->log_prefix_, ": ", self->failure_));
+      return;
+    }
+    // Transport and broker errors are retried by librdkafka; records that cannot make it fail
+    // through their delivery reports.
+    internal::logLine(
+        LogLevel::kWarn,
+        absl::StrCat(self->log_prefix_, ": producer: ",
+                     rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), ": ", reason));
+  } catch (...) {
+  }
+}
+
+}  // namespace kstreams::internal

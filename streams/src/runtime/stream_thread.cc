@@ -1,0 +1,536 @@
+#include "runtime/stream_thread.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "kstreams/errors.h"
+#include "kstreams/logging.h"
+
+namespace kstreams::internal {
+namespace {
+
+thread_local StreamThread* t_current_thread = nullptr;
+
+int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void log(LogLevel level, const std::string& prefix, absl::string_view message) {
+  if (!internal::logEnabled(level)) return;
+  internal::logLine(level, absl::StrCat(prefix, ": ", message));
+}
+
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// Destroys the messages of one batch whatever happens while they are processed.
+class BatchGuard {
+ public:
+  BatchGuard(rd_kafka_message_t** messages, int count) : messages_(messages), count_(count) {}
+  ~BatchGuard() {
+    for (int i = 0; i < count_; ++i) rd_kafka_message_destroy(messages_[i]);
+  }
+  BatchGuard(const BatchGuard&) = delete;
+  BatchGuard& operator=(const BatchGuard&) = delete;
+
+ private:
+  rd_kafka_message_t** messages_;
+  int count_;
+};
+
+}  // namespace
+
+const char* toString(StreamThread::State state) {
+  switch (state) {
+    case StreamThread::State::kCreated:
+      return "CREATED";
+    case StreamThread::State::kStarting:
+      return "STARTING";
+    case StreamThread::State::kPartitionsRevoked:
+      return "PARTITIONS_REVOKED";
+    case StreamThread::State::kPartitionsAssigned:
+      return "PARTITIONS_ASSIGNED";
+    case StreamThread::State::kRunning:
+      return "RUNNING";
+    case StreamThread::State::kPendingShutdown:
+      return "PENDING_SHUTDOWN";
+    case StreamThread::State::kDead:
+      return "DEAD";
+  }
+  return "?";
+}
+
+StreamThread::StreamThread(Options options) : options_(std::move(options)) {
+  for (size_t i = 0; i < options_.subtopologies.size(); ++i) {
+    for (const auto& [topic, internal_topic] : options_.subtopologies[i].source_topics) {
+      std::string full = internal_topic ? options_.config->application_id + "-" + topic : topic;
+      if (topic_to_subtopology_.emplace(full, i).second) source_topics_.push_back(full);
+    }
+  }
+}
+
+absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
+  std::unique_ptr<StreamThread> thread(new StreamThread(std::move(options)));
+  const Options& o = thread->options_;
+
+  absl::StatusOr<RdKafkaConfPtr> conf = makeConf(o.consumer_props);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_opaque(conf->get(), thread.get());
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &StreamThread::rebalanceTrampoline);
+  rd_kafka_conf_set_error_cb(conf->get(), &StreamThread::errorTrampoline);
+  routeLibrdkafkaLogs(conf->get());
+  char errstr[512];
+  RdKafkaPtr consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr));
+  if (consumer == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create Kafka consumer: ", errstr));
+  }
+  conf->release();
+  // Errors, logs and rebalance events then arrive on the consumer queue and are served by the
+  // batch calls of the loop, on the stream thread.
+  rd_kafka_poll_set_consumer(consumer.get());
+  thread->consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer.get()));
+  thread->consumer_ = std::move(consumer);
+
+  absl::StatusOr<std::unique_ptr<RecordCollector>> collector =
+      RecordCollector::create(o.producer_props, o.config->production_handler, o.name);
+  if (!collector.ok()) return collector.status();
+  thread->collector_ = *std::move(collector);
+  return thread;
+}
+
+StreamThread::~StreamThread() {
+  requestShutdown();
+  join();
+  // Never started: the clients are still there; the queue must go before its consumer.
+  consumer_queue_.reset();
+  if (consumer_ != nullptr) rd_kafka_consumer_close(consumer_.get());
+}
+
+bool StreamThread::onStreamThread() { return t_current_thread != nullptr; }
+
+void StreamThread::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void StreamThread::requestShutdown(bool hold_before_leaving) {
+  if (hold_before_leaving) {
+    std::lock_guard<std::mutex> lock(phase_mu_);
+    hold_before_leaving_ = true;
+  }
+  stop_requested_.store(true, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  if (consumer_queue_ != nullptr) rd_kafka_queue_yield(consumer_queue_.get());
+}
+
+bool StreamThread::awaitFinalCommit(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(phase_mu_);
+  return phase_cv_.wait_until(lock, deadline, [&] {
+    return final_commit_done_ || !thread_.joinable() || state() == State::kDead;
+  });
+}
+
+void StreamThread::allowLeaving() {
+  {
+    std::lock_guard<std::mutex> lock(phase_mu_);
+    leaving_allowed_ = true;
+  }
+  phase_cv_.notify_all();
+}
+
+void StreamThread::join() {
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void StreamThread::setState(State state) {
+  State old = state_.exchange(state, std::memory_order_acq_rel);
+  if (old == state) return;
+  log(LogLevel::kInfo, options_.name,
+      absl::StrCat("state transition from ", toString(old), " to ", toString(state)));
+  if (options_.listener != nullptr) options_.listener->onThreadStateChange(*this, state, old);
+}
+
+void StreamThread::run() {
+  t_current_thread = this;
+  // Linux limits thread names to 15 characters.
+  std::string short_name = absl::StrCat("kstreams-", options_.index).substr(0, 15);
+  pthread_setname_np(pthread_self(), short_name.c_str());
+
+  setState(State::kStarting);
+  std::exception_ptr error;
+  try {
+    runLoop();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  setState(State::kPendingShutdown);
+  if (error) {
+    log(LogLevel::kError, options_.name,
+        absl::StrCat("encountered an error and shuts down: ", describe(error)));
+  }
+  try {
+    completeShutdown(/*clean=*/!error);
+  } catch (...) {
+    // A clean shutdown whose last commit failed: report it like any other failure.
+    if (!error) error = std::current_exception();
+    log(LogLevel::kError, options_.name,
+        absl::StrCat("error while shutting down: ", describe(std::current_exception())));
+  }
+  log(LogLevel::kInfo, options_.name,
+      absl::StrCat("shut down; records dropped after losing their partition: ", dropped_));
+  setState(State::kDead);
+  {
+    // awaitFinalCommit() also ends on DEAD; taking the lock orders this wake-up after any
+    // waiter's check.
+    std::lock_guard<std::mutex> lock(phase_mu_);
+  }
+  phase_cv_.notify_all();
+  if (error && options_.listener != nullptr) options_.listener->onThreadFailure(*this, error);
+  t_current_thread = nullptr;
+}
+
+void StreamThread::runLoop() {
+  // Step 1.
+  {
+    RdKafkaPartitionListPtr topics(
+        rd_kafka_topic_partition_list_new(static_cast<int>(source_topics_.size())));
+    for (const std::string& t : source_topics_) {
+      rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
+      throw StreamsException(absl::StrCat(
+          options_.name, ": cannot subscribe to the source topics: ", rd_kafka_err2str(err)));
+    }
+  }
+  last_commit_ = std::chrono::steady_clock::now();
+  std::vector<rd_kafka_message_t*> batch(kMaxBatch);
+
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    // Step 2 (rebalance callbacks run inside).
+    const int n = pollBatch(batch.data());
+    BatchGuard guard(batch.data(), n);
+    if (callback_error_) std::rethrow_exception(callback_error_);
+    // Step 3.
+    if (state() == State::kPartitionsAssigned) setState(State::kRunning);
+    // Step 4.
+    for (int i = 0; i < n; ++i) process(batch[i]);
+    // Step 5.
+    collector_->poll();
+    if (collector_->failed()) throw StreamsException(collector_->failure());
+    // Step 6.
+    maybeCommit(/*idle=*/n == 0);
+  }
+}
+
+int StreamThread::pollBatch(rd_kafka_message_t** batch) {
+  // First take what is already there without waiting: a blocking batch call would wait for a
+  // full batch (or the timeout) and add latency whenever fewer records are queued.
+  ssize_t n = rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch, kMaxBatch);
+  if (n == 0) {
+    n = rd_kafka_consume_batch_queue(consumer_queue_.get(),
+                                     static_cast<int>(options_.config->poll_ms), batch, 1);
+    if (n == 1) {
+      ssize_t more =
+          rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch + 1, kMaxBatch - 1);
+      if (more > 0) n += more;
+    }
+  }
+  if (n < 0) {
+    throw StreamsException(absl::StrCat(
+        options_.name, ": consuming failed: ", rd_kafka_err2str(rd_kafka_last_error())));
+  }
+  return static_cast<int>(n);
+}
+
+void StreamThread::process(const rd_kafka_message_t* message) {
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    std::string what = absl::StrCat(
+        "consumer error",
+        message->rkt
+            ? absl::StrCat(" on ", rd_kafka_topic_name(message->rkt), "-", message->partition)
+            : std::string(),
+        ": ", rd_kafka_message_errstr(message));
+    char buf[256];
+    if (message->err == RD_KAFKA_RESP_ERR__FATAL ||
+        rd_kafka_fatal_error(consumer_.get(), buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw StreamsException(absl::StrCat(options_.name, ": fatal ", what));
+    }
+    // Transient (the consumer retries) or about a topic that vanished: keep going with the rest.
+    log(LogLevel::kWarn, options_.name, what);
+    return;
+  }
+  if (message->rkt != last_rkt_) {
+    const char* topic = rd_kafka_topic_name(message->rkt);
+    auto it = routes_.find(std::string_view(topic));
+    last_route_ = it == routes_.end() ? nullptr : &it->second;
+    last_topic_ = topic;
+    last_rkt_ = message->rkt;
+  }
+  const int32_t partition = message->partition;
+  StreamTask* task = nullptr;
+  if (last_route_ != nullptr && partition >= 0 &&
+      static_cast<size_t>(partition) < last_route_->size()) {
+    task = (*last_route_)[partition];
+  }
+  if (task == nullptr) {
+    ++dropped_;  // fetched before its partition was revoked; its new owner will process it
+    return;
+  }
+  RawRecord raw;
+  raw.topic = last_topic_;
+  raw.partition = partition;
+  raw.offset = message->offset;
+  raw.timestamp = rd_kafka_message_timestamp(message, nullptr);
+  if (message->key != nullptr) {
+    raw.key.emplace(static_cast<const char*>(message->key), message->key_len);
+  }
+  if (message->payload != nullptr) {
+    raw.value.emplace(static_cast<const char*>(message->payload), message->len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      headers != nullptr) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      raw.headers.add(name, value ? std::optional<std::string>(
+                                        std::in_place, static_cast<const char*>(value), size)
+                                  : std::nullopt);
+    }
+  }
+  task->process(raw);
+}
+
+void StreamThread::maybeCommit(bool idle) {
+  const auto now = std::chrono::steady_clock::now();
+  bool requested = false;
+  for (const auto& [id, task] : tasks_) requested = requested || task->commitRequested();
+  if (requested || idle ||
+      now - last_commit_ >= std::chrono::milliseconds(options_.config->commit_interval_ms)) {
+    commit();
+  }
+}
+
+void StreamThread::commit() {
+  last_commit_ = std::chrono::steady_clock::now();
+  RdKafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(8));
+  for (const auto& [id, task] : tasks_) {
+    task->clearCommitRequest();
+    for (const auto& [tp, offset] : task->consumedOffsets()) {
+      auto it = committed_.find(tp);
+      if (it != committed_.end() && it->second == offset) continue;
+      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
+          offset;
+    }
+  }
+  if (offsets->cnt == 0) return;
+  // Everything produced from the records being committed must be acknowledged first.
+  if (absl::Status s = collector_->flush(); !s.ok()) {
+    throw StreamsException(absl::StrCat(options_.name, ": not committing: ", s.message()));
+  }
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), /*async=*/0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // E.g. REBALANCE_IN_PROGRESS or a lost generation: the partitions' next owner starts from
+    // the previous commit, so some records are processed twice; none is lost.
+    log(LogLevel::kWarn, options_.name,
+        absl::StrCat("commit of ", offsets->cnt,
+                     " offsets failed (records after the previous "
+                     "commit will be processed again): ",
+                     rd_kafka_err2name(err)));
+    return;
+  }
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = offsets->elems[i];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log(LogLevel::kWarn, options_.name,
+          absl::StrCat("commit of ", p.topic, "-", p.partition,
+                       " failed: ", rd_kafka_err2name(p.err)));
+      continue;
+    }
+    committed_[{p.topic, p.partition}] = p.offset;
+  }
+}
+
+void StreamThread::completeShutdown(bool clean) {
+  std::exception_ptr error;
+  if (clean) {
+    // Step 7: the current batch is done; commit it.
+    try {
+      commit();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  // From here on nothing is committed (also not by the revocation that closing the consumer
+  // triggers, which finds no task anyway).
+  failed_ = failed_ || !clean || error != nullptr;
+  closeTasks();
+  {
+    std::unique_lock<std::mutex> lock(phase_mu_);
+    final_commit_done_ = true;
+    phase_cv_.notify_all();
+    if (hold_before_leaving_ &&
+        !phase_cv_.wait_for(lock, kLeaveHoldLimit, [&] { return leaving_allowed_; })) {
+      log(LogLevel::kWarn, options_.name, "leaving the group without the client's go-ahead");
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    consumer_queue_.reset();  // must go before its consumer
+  }
+  if (consumer_ != nullptr) {
+    // Leaves the group, so that the partitions move to other members at once rather than after
+    // session.timeout.ms. Serves the final revocation through our callback.
+    if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get())) {
+      log(LogLevel::kWarn, options_.name,
+          absl::StrCat("closing the consumer: ", rd_kafka_err2name(err)));
+    }
+    consumer_.reset();
+  }
+  if (collector_ != nullptr) {
+    if (clean && error == nullptr) {
+      if (absl::Status s = collector_->flush(); !s.ok()) {
+        log(LogLevel::kError, options_.name, s.message());
+      }
+    }
+    collector_.reset();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// ---- rebalances
+
+void StreamThread::rebalanceTrampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                       rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<StreamThread*>(opaque)->onRebalance(err, partitions);
+}
+
+void StreamThread::onRebalance(rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* partitions) {
+  // A C frame: every exception is kept and rethrown by the loop.
+  const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  try {
+    last_rkt_ = nullptr;
+    last_route_ = nullptr;
+    const bool shutting_down = state() == State::kPendingShutdown;
+    if (assign) {
+      log(LogLevel::kInfo, options_.name,
+          absl::StrCat("assigned ", partitions ? partitions->cnt : 0, " partitions"));
+      if (!shutting_down) setState(State::kPartitionsAssigned);
+      if (!failed_ && !shutting_down) createTasks(partitions);
+    } else {
+      log(LogLevel::kInfo, options_.name,
+          absl::StrCat(err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? "revoked " : "lost ",
+                       partitions ? partitions->cnt : 0, " partitions (", rd_kafka_err2name(err),
+                       ")"));
+      if (!shutting_down) setState(State::kPartitionsRevoked);
+      std::exception_ptr commit_error;
+      // Lost partitions (session timed out) already belong to someone else: committing would
+      // fail, and their tasks close as zombies.
+      if (!failed_ && err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
+          !rd_kafka_assignment_lost(consumer_.get())) {
+        try {
+          commit();
+        } catch (...) {
+          commit_error = std::current_exception();
+          failed_ = true;
+        }
+      }
+      closeTasks();
+      committed_.clear();
+      if (commit_error) std::rethrow_exception(commit_error);
+    }
+  } catch (...) {
+    if (!callback_error_) callback_error_ = std::current_exception();
+  }
+  // Always complete the handshake, or the consumer would stay between two assignments.
+  rd_kafka_resp_err_t aerr = rd_kafka_assign(consumer_.get(), assign ? partitions : nullptr);
+  if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log(LogLevel::kError, options_.name,
+        absl::StrCat(assign ? "assign" : "unassign", " failed: ", rd_kafka_err2name(aerr)));
+  }
+}
+
+void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions) {
+  if (partitions == nullptr) return;
+  TaskEnv env;
+  env.config = options_.config;
+  env.sender = collector_.get();
+  env.wall_clock_ms = &wallClockMs;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = partitions->elems[i];
+    auto sub = topic_to_subtopology_.find(std::string_view(p.topic));
+    if (sub == topic_to_subtopology_.end()) {
+      log(LogLevel::kWarn, options_.name,
+          absl::StrCat("assigned ", p.topic, "-", p.partition, ", which no source reads"));
+      continue;
+    }
+    const SubtopologyDef& def = options_.subtopologies[sub->second];
+    TaskId id{def.id, p.partition};
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) {
+      it = tasks_.emplace(id, std::make_unique<StreamTask>(id, *options_.topology, def, env)).first;
+      log(LogLevel::kInfo, options_.name, absl::StrCat("created task ", id.toString()));
+    }
+    std::vector<StreamTask*>& route = routes_[p.topic];
+    if (route.size() <= static_cast<size_t>(p.partition)) route.resize(p.partition + 1, nullptr);
+    route[p.partition] = it->second.get();
+  }
+}
+
+void StreamThread::closeTasks() {
+  for (auto& [id, task] : tasks_) {
+    try {
+      task->close();
+    } catch (const std::exception& e) {
+      log(LogLevel::kError, options_.name,
+          absl::StrCat("closing task ", id.toString(), " failed: ", e.what()));
+    }
+  }
+  tasks_.clear();
+  routes_.clear();
+  last_rkt_ = nullptr;
+  last_route_ = nullptr;
+}
+
+// ---- errors
+
+void StreamThread::errorTrampoline(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  try {
+    static_cast<StreamThread*>(opaque)->onConsumerError(err, reason);
+  } catch (...) {
+  }
+}
+
+void StreamThread::onConsumerError(int err, const char* reason) {
+  auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    rd_kafka_resp_err_t cause = rd_kafka_fatal_error(consumer_.get(), buf, sizeof buf);
+    if (!callback_error_) {
+      callback_error_ = std::make_exception_ptr(StreamsException(absl::StrCat(
+          options_.name, ": fatal consumer error: ", rd_kafka_err2name(cause), ": ", buf)));
+    }
+    return;
+  }
+  // Connection problems and the like: librdkafka retries; say so once per occurrence.
+  log(LogLevel::kWarn, options_.name,
+      absl::StrCat("consumer: ", rd_kafka_err2name(code), ": ", reason));
+}
+
+}  // namespace kstreams::internal

@@ -1,0 +1,218 @@
+// Private to kstreams.
+//
+// A StreamThread is one processing thread of a KafkaStreams client (Kafka Streams'
+// StreamThread, with the task manager folded in). It owns one consumer (in the group
+// `application.id`, subscribed to every source topic), one producer (its RecordCollector) and
+// the StreamTasks of the partitions the group assigned to it. Its loop:
+//
+//   1. Subscribe to the source topics (full names: internal topics are
+//      "<application.id>-<name>").
+//   2. Poll a batch of up to kMaxBatch records from the consumer queue
+//      (rd_kafka_consume_batch_queue; first without waiting, and only when nothing is there,
+//      blocking up to poll.ms for one record). Group rebalances are served inside this call,
+//      on this thread, by the rebalance callback:
+//        - revoke: process nothing more, flush the producer, commit the offsets of the revoked
+//          tasks, close them, unassign;
+//        - assign: group the partitions by (sub-topology, partition number) into tasks
+//          (TaskId{sub-topology, partition}), create them, assign.
+//      Records of partitions this thread no longer owns (fetched before a revocation) are
+//      dropped unprocessed: they were not committed, so their new owner processes them.
+//   3. When the assignment is complete, the thread is RUNNING.
+//   4. Hand each record to the task of its partition, which runs it through the sub-topology
+//      (output goes to the RecordCollector; deserialization errors go to the handler and the
+//      dead-letter queue inside the task).
+//   5. Serve the producer's delivery reports; a failure the production handler turned into
+//      kFail kills the thread here, before anything after it is committed.
+//   6. Commit when commit.interval.ms has passed, when a task asked for it, or when the poll
+//      found nothing new (idle): flush the producer until every record sent is acknowledged,
+//      check delivery errors, then commit the tasks' consumed offsets synchronously. An input
+//      offset is therefore committed only after all output of the records before it is
+//      acknowledged (at-least-once).
+//   7. Repeat from 2 until shutdown is requested; then finish the batch, commit (as in 6),
+//      close the tasks, wait until the client's other threads have committed too (see
+//      requestShutdown), close the consumer (leaving the group) and the producer.
+//   On an exception (from a processor, a failing handler, a fatal client error) the thread
+//   commits nothing more, closes its tasks and clients, becomes DEAD, and reports the exception
+//   to its Listener (the KafkaStreams client, which applies the uncaught-exception handler).
+//
+// Why the `range` assignor: it gives partition i of every subscribed topic with the same
+// partition count to the same member, so a task's co-partitioned inputs (both sides of a join,
+// a repartition topic and its peers) meet in one thread. Its rebalances are eager (every
+// partition is revoked and re-assigned); cooperative-sticky would avoid that but has known
+// bugs in librdkafka 2.0.2 (hangs on close, lost assignments on commit during rebalance).
+//
+// Why batch consumption is safe here: librdkafka 2.0.x's batch API misbehaves when seek, pause,
+// resume or rebalancing run concurrently with it. This thread never seeks, pauses or resumes,
+// and rebalances are served by its own rebalance callback inside its own batch calls, which is
+// the sequential use librdkafka supports (2.0.0 release notes).
+//
+// Threads: the loop, the rebalance callback, the delivery-report callback and all task code run
+// on the thread itself; no lock is taken per record. start(), requestShutdown(),
+// awaitFinalCommit(), allowLeaving(), join(), state() and name() may be called from any thread.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "kafka/kafka_handles.h"
+#include "kstreams/streams_config.h"
+#include "kstreams/topology.h"
+#include "runtime/record_collector.h"
+#include "runtime/stream_task.h"
+
+namespace kstreams::internal {
+
+class StreamThread {
+ public:
+  // Java's StreamThread.State. kCreated → kStarting → (kPartitionsRevoked |
+  // kPartitionsAssigned)* ↔ kRunning → kPendingShutdown → kDead.
+  enum class State {
+    kCreated,
+    kStarting,
+    kPartitionsRevoked,
+    kPartitionsAssigned,
+    kRunning,
+    kPendingShutdown,
+    kDead,
+  };
+
+  // Implemented by the KafkaStreams client. Both calls run on the stream thread.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onThreadStateChange(StreamThread& thread, State new_state, State old_state) = 0;
+    // The thread has died of `error` (it is DEAD, its clients are closed).
+    virtual void onThreadFailure(StreamThread& thread, const std::exception_ptr& error) = 0;
+  };
+
+  struct Options {
+    int index = 1;
+    std::string name;  // e.g. "<client.id>-StreamThread-1", used in logs and client ids
+    const Topology* topology = nullptr;
+    std::vector<SubtopologyDef> subtopologies;
+    const StreamsConfig::Resolved* config = nullptr;
+    // Complete librdkafka settings (group.id, assignor, callbacks excepted: set here).
+    ClientProperties consumer_props;
+    ClientProperties producer_props;
+    Listener* listener = nullptr;
+  };
+
+  static constexpr int kMaxBatch = 1000;
+  // Longest wait of a held thread for allowLeaving() (a safety net: the client allows it).
+  static constexpr std::chrono::seconds kLeaveHoldLimit{60};
+
+  // Creates the consumer and the producer (not connected to anything yet: librdkafka connects
+  // lazily). InvalidArgument when librdkafka rejects the settings.
+  static absl::StatusOr<std::unique_ptr<StreamThread>> create(Options options);
+
+  // Requests shutdown and joins.
+  ~StreamThread();
+
+  StreamThread(const StreamThread&) = delete;
+  StreamThread& operator=(const StreamThread&) = delete;
+
+  // Starts the OS thread. Once.
+  void start();
+  // Asks the loop to stop after its current batch and wakes it up if it is waiting for
+  // records. Non-blocking; any thread.
+  //
+  // With `hold_before_leaving`, the shutdown runs in two phases: after its final commit the
+  // thread waits (up to kLeaveHoldLimit) for allowLeaving() before it closes its consumer. The
+  // client uses this to let every thread commit before any leaves the group: a member leaving
+  // starts a rebalance, during which the others' commits may be rejected (the embedded mock
+  // rejects them for the whole rebalance, a broker once members must re-join), which would make
+  // them reprocess everything since their previous commit.
+  void requestShutdown(bool hold_before_leaving = false);
+  // Waits until the thread has made its final commit (or died, or failed to), or `deadline`.
+  bool awaitFinalCommit(std::chrono::steady_clock::time_point deadline);
+  // Lets a thread held by requestShutdown(true) close its consumer.
+  void allowLeaving();
+  // Waits for the OS thread to end. Not from the thread itself.
+  void join();
+
+  State state() const { return state_.load(std::memory_order_acquire); }
+  bool isAlive() const { return state() != State::kDead; }
+  const std::string& name() const { return options_.name; }
+  int index() const { return options_.index; }
+
+  // Whether the calling thread is a stream thread (of any client).
+  static bool onStreamThread();
+
+ private:
+  explicit StreamThread(Options options);
+
+  void run();
+  void runLoop();
+  int pollBatch(rd_kafka_message_t** batch);
+  void process(const rd_kafka_message_t* message);
+  void maybeCommit(bool idle);
+  // Step 6: flush, check delivery errors, commit synchronously. Throws StreamsException on a
+  // production failure (nothing is committed then).
+  void commit();
+  void completeShutdown(bool clean);
+  void setState(State state);
+
+  void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void createTasks(const rd_kafka_topic_partition_list_t* partitions);
+  void closeTasks();
+  void onConsumerError(int err, const char* reason);
+  static void rebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void errorTrampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  Options options_;
+  std::atomic<State> state_{State::kCreated};
+  std::atomic<bool> stop_requested_{false};
+  std::thread thread_;
+
+  // Clients. The consumer queue is also used by requestShutdown() to wake the loop, under
+  // wake_mu_ (it is destroyed at shutdown, possibly while another thread asks to stop).
+  RdKafkaPtr consumer_;
+  std::mutex wake_mu_;
+  RdKafkaQueuePtr consumer_queue_;
+  // The two-phase shutdown (requestShutdown(true)).
+  std::mutex phase_mu_;
+  std::condition_variable phase_cv_;
+  bool hold_before_leaving_ = false;  // guarded by phase_mu_
+  bool final_commit_done_ = false;    // guarded by phase_mu_
+  bool leaving_allowed_ = false;      // guarded by phase_mu_
+  std::unique_ptr<RecordCollector> collector_;
+
+  // Everything below belongs to the stream thread.
+  // Resolved source topic → index into options_.subtopologies.
+  std::map<std::string, size_t, std::less<>> topic_to_subtopology_;
+  std::vector<std::string> source_topics_;
+  std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  // Routing: topic → task per partition number (nullptr: not ours).
+  std::map<std::string, std::vector<StreamTask*>, std::less<>> routes_;
+  // One-entry routing cache keyed by librdkafka's topic handle (records of one topic come in
+  // runs); reset on every rebalance.
+  const rd_kafka_topic_t* last_rkt_ = nullptr;
+  std::vector<StreamTask*>* last_route_ = nullptr;
+  std::string_view last_topic_;
+  // Offsets this thread committed last, to commit only what moved.
+  std::map<std::pair<std::string, int32_t>, int64_t> committed_;
+  std::chrono::steady_clock::time_point last_commit_;
+  // Set once the thread is failing: nothing may be committed after that.
+  bool failed_ = false;
+  // An exception thrown inside a librdkafka callback, rethrown by the loop.
+  std::exception_ptr callback_error_;
+  int64_t dropped_ = 0;  // records of partitions no longer owned
+};
+
+const char* toString(StreamThread::State state);
+
+}  // namespace kstreams::internal

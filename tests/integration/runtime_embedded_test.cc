@@ -1,0 +1,386 @@
+// KafkaStreams end to end against the in-process embedded (mock) cluster. Each test pays one
+// consumer-group join (~3 s on the mock); the whole file runs in well under a minute.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "kstreams/embedded_kafka_cluster.h"
+#include "kstreams/errors.h"
+#include "kstreams/kafka_clients.h"
+#include "kstreams/kafka_streams.h"
+#include "runtime_test_support.h"
+
+namespace kstreams::runtime_test {
+namespace {
+
+using State = KafkaStreams::State;
+
+bool isActiveState(State s) { return s == State::kRunning || s == State::kRebalancing; }
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class RuntimeEmbeddedTest : public ::testing::Test {
+ protected:
+  std::string bootstrap() const { return cluster_.bootstrapServers(); }
+
+  StreamsConfig config(const std::string& app) const {
+    return StreamsConfig{{"application.id", app},
+                         {"bootstrap.servers", bootstrap()},
+                         {"commit.interval.ms", "500"},
+                         {"poll.ms", "50"}};
+  }
+
+  EmbeddedKafkaCluster cluster_{1};
+};
+
+// The mock makes every rebalance after the first wait session.timeout.ms − 1 s; tests with two
+// threads may see one (when the threads' first joins fall into different generations) or more
+// (a restart), so their sessions are kept short.
+StreamsConfig shortSessions() {
+  return StreamsConfig{{"consumer.session.timeout.ms", "3500"},
+                       {"consumer.heartbeat.interval.ms", "300"}};
+}
+
+TEST_F(RuntimeEmbeddedTest, TwoThreadsProcessEveryRecord) {
+  runTwoThreadsAllRecords(bootstrap(), shortSessions(), 100000, seconds(60));
+}
+
+TEST_F(RuntimeEmbeddedTest, GracefulCloseHalfWayThenRestartLosesNothing) {
+  runCloseHalfWayThenRestart(bootstrap(), shortSessions(), 100000, 30000, seconds(60));
+}
+
+// The poison record: 3 bytes where the Int64 serde wants 8.
+constexpr int64_t kPoisonOffset = 10;
+
+// 10 good records, the poison one (offset 10), 10 more good ones, all in partition 0.
+KeyValueCounts producePoisonedInput(const std::string& bootstrap, const std::string& topic) {
+  KeyValueCounts expected;
+  SimpleProducer producer(bootstrap);
+  for (int64_t i = 0; i < 21; ++i) {
+    if (i == kPoisonOffset) {
+      producer.send(topic, "poison", std::string("bad"), 0, /*partition=*/0);
+      continue;
+    }
+    producer.send(topic, keyOf(i), int64Bytes(i), 0, /*partition=*/0);
+    if (keep(i)) ++expected[{keyOf(i), mapped(i)}];
+  }
+  EXPECT_TRUE(producer.flush().ok());
+  return expected;
+}
+
+std::string headerValue(const ConsumedRecord& r, const char* key) {
+  const Header* h = r.headers.lastHeader(key);
+  return h && h->value ? *h->value : "<none>";
+}
+
+TEST_F(RuntimeEmbeddedTest, PoisonRecordGoesToDeadLetterQueueAndProcessingGoesOn) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}, {"dlq", 1}}).ok());
+  KeyValueCounts expected = producePoisonedInput(bootstrap(), "in");
+
+  StreamsConfig cfg = config("dlq-app");
+  cfg.set("deserialization.exception.handler", "LogAndContinue")
+      .set("errors.dead.letter.queue.topic.name", "dlq");
+  KafkaStreams streams(filterMapTopology("in", "out"), cfg);
+  StateRecorder recorder;
+  recorder.attach(streams);
+  EXPECT_EQ(streams.state(), State::kCreated);
+  ASSERT_TRUE(streams.start().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(streams.start()));
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30))) << recorder.describe();
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(5)));
+  EXPECT_TRUE(streams.close(seconds(30)));
+
+  Comparison c = compare(expected, readOutput(bootstrap(), "out"));
+  EXPECT_EQ(c.missing, 0) << c;
+  EXPECT_EQ(c.unexpected, 0) << c;
+
+  absl::StatusOr<std::vector<ConsumedRecord>> dlq = readTopic(bootstrap(), "dlq");
+  ASSERT_TRUE(dlq.ok()) << dlq.status();
+  ASSERT_GE(dlq->size(), 1u);
+  const ConsumedRecord& parked = dlq->front();
+  EXPECT_EQ(parked.key, "poison");
+  EXPECT_EQ(parked.value, "bad");
+  EXPECT_EQ(headerValue(parked, kDlqHeaderTopic), "in");
+  EXPECT_EQ(headerValue(parked, kDlqHeaderPartition), "0");
+  EXPECT_EQ(headerValue(parked, kDlqHeaderOffset), std::to_string(kPoisonOffset));
+  EXPECT_NE(headerValue(parked, kDlqHeaderExceptionMessage), "<none>");
+
+  // Java's sequence for a clean run and a close.
+  std::vector<State> states = recorder.states();
+  ASSERT_GE(states.size(), 4u) << recorder.describe();
+  EXPECT_EQ(recorder.transitions().front(), std::make_pair(State::kCreated, State::kRebalancing));
+  EXPECT_TRUE(recorder.saw(State::kRunning)) << recorder.describe();
+  EXPECT_EQ(states[states.size() - 2], State::kPendingShutdown) << recorder.describe();
+  EXPECT_EQ(states.back(), State::kNotRunning) << recorder.describe();
+  EXPECT_FALSE(recorder.saw(State::kError));
+}
+
+TEST_F(RuntimeEmbeddedTest, PoisonRecordWithLogAndFailStopsTheClientInError) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  producePoisonedInput(bootstrap(), "in");
+
+  KafkaStreams streams(filterMapTopology("in", "out"), config("fail-app"));
+  StateRecorder recorder;
+  recorder.attach(streams);
+  std::mutex mu;
+  std::string message;
+  std::atomic<int> calls{0};
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    ++calls;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::lock_guard<std::mutex> lock(mu);
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kShutdownClient;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kError; }, seconds(30)))
+      << recorder.describe();
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(streams.numAliveStreamThreads(), 0);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(message.find("topic=in"), std::string::npos) << message;
+    EXPECT_NE(message.find("partition=0"), std::string::npos) << message;
+    EXPECT_NE(message.find("offset=" + std::to_string(kPoisonOffset)), std::string::npos)
+        << message;
+  }
+  std::vector<State> states = recorder.states();
+  ASSERT_GE(states.size(), 2u);
+  EXPECT_EQ(states[states.size() - 2], State::kPendingError) << recorder.describe();
+  EXPECT_EQ(states.back(), State::kError) << recorder.describe();
+  // close() of a client in ERROR returns at once.
+  EXPECT_TRUE(streams.close(seconds(1)));
+  EXPECT_EQ(streams.state(), State::kError);
+  EXPECT_FALSE(streams.waitUntilCaughtUp(milliseconds(10)));
+}
+
+TEST_F(RuntimeEmbeddedTest, WithoutAHandlerAFailedThreadShutsTheClientDown) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  producePoisonedInput(bootstrap(), "in");
+  KafkaStreams streams(filterMapTopology("in", "out"), config("default-handler"));
+  StateRecorder recorder;
+  recorder.attach(streams);
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kError; }, seconds(30)))
+      << recorder.describe();
+  EXPECT_TRUE(recorder.saw(State::kPendingError)) << recorder.describe();
+}
+
+TEST_F(RuntimeEmbeddedTest, ReplaceThreadReprocessesTheFailedRecord) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 2}, {"out", 2}}).ok());
+  KeyValueCounts expected = produceInput(bootstrap(), "in", 0, 2000);
+
+  std::atomic<bool> thrown{false};
+  auto hook = [&thrown](const Record<std::string, int64_t>& r) {
+    if (r.value() == 1000 && !thrown.exchange(true)) throw std::runtime_error("boom at 1000");
+  };
+  StreamsConfig cfg = config("replace-app");
+  // A shorter session makes the mock's rebalance after the replacement quicker.
+  cfg.set("session.timeout.ms", "3500").set("heartbeat.interval.ms", "300");
+  KafkaStreams streams(filterMapTopology("in", "out", hook), cfg);
+  StateRecorder recorder;
+  recorder.attach(streams);
+  std::atomic<int> calls{0};
+  std::string message;
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    ++calls;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kReplaceThread;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return calls.load() == 1; }, seconds(30))) << recorder.describe();
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30))) << recorder.describe();
+  EXPECT_NE(message.find("boom at 1000"), std::string::npos) << message;
+  EXPECT_NE(message.find("processor=source"), std::string::npos) << message;
+  EXPECT_EQ(streams.numAliveStreamThreads(), 1);
+  EXPECT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(10)))
+      << recorder.describe();
+  EXPECT_TRUE(streams.close(seconds(30)));
+  EXPECT_EQ(streams.state(), State::kNotRunning);
+  EXPECT_FALSE(recorder.saw(State::kError));
+
+  Comparison c = compare(expected, readOutput(bootstrap(), "out"));
+  EXPECT_EQ(c.missing, 0) << c;
+  EXPECT_EQ(c.unexpected, 0) << c;
+}
+
+// A record the producer refuses (larger than producer.message.max.bytes) goes to the
+// production exception handler: LogAndContinue drops it and goes on; the default fails the
+// thread before the input offset is committed.
+TEST_F(RuntimeEmbeddedTest, ProductionHandlerDecidesAboutRecordsTheProducerRefuses) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    producer.send("in", std::string("small-1"), std::string("x"));
+    producer.send("in", std::string("huge"), std::string(5000, 'y'));
+    producer.send("in", std::string("small-2"), std::string("z"));
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto passThrough = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("source", {"in"}, Serdes::String(), Serdes::String());
+    t.addSink<std::string, std::string>("sink", "out", {"source"}, Serdes::String(),
+                                        Serdes::String());
+    return t;
+  };
+
+  StreamsConfig cfg = config("produce-continue");
+  cfg.set("producer.message.max.bytes", "1000")
+      .set("production.exception.handler", "LogAndContinue");
+  {
+    KafkaStreams streams(passThrough(), cfg);
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+    EXPECT_TRUE(isActiveState(streams.state()));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+  absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "out");
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<std::string> keys;
+  for (const auto& r : *out) keys.push_back(r.key.value_or(""));
+  EXPECT_EQ(keys, (std::vector<std::string>{"small-1", "small-2"}));
+
+  StreamsConfig failing = config("produce-fail");
+  failing.set("producer.message.max.bytes", "1000");
+  KafkaStreams streams(passThrough(), failing);
+  std::string message;
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kShutdownClient;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kError; }, seconds(30)));
+  EXPECT_NE(message.find("Error encountered sending record to topic out"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("offset=1"), std::string::npos) << message;
+}
+
+// source(in) → sink(internal "repartition") | source(internal "repartition") → sink(out): the
+// runtime creates "<application.id>-repartition" with the input's partition count, and
+// waitUntilCaughtUp() covers both stages.
+TEST_F(RuntimeEmbeddedTest, CreatesInternalTopicsAndRunsTwoStages) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 3}, {"out", 3}}).ok());
+  KeyValueCounts input = produceInput(bootstrap(), "in", 0, 1000);
+  KeyValueCounts expected;
+  for (int64_t i = 0; i < 1000; ++i) ++expected[{keyOf(i), i}];
+
+  Topology t;
+  t.addSource<std::string, int64_t>("stage1-source", {"in"}, Serdes::String(), Serdes::Int64());
+  t.addSinkNode<std::string, int64_t>("stage1-sink", "repartition", /*internal_topic=*/true,
+                                      {"stage1-source"}, Serdes::String(), Serdes::Int64());
+  // An internal source, as the DSL declares one for a repartition topic.
+  internal::NodeDef source;
+  source.name = "stage2-source";
+  source.kind = internal::NodeDef::Kind::kSource;
+  source.topics = {"repartition"};
+  source.internal_topic = true;
+  source.out_key = typeid(std::string);
+  source.out_value = typeid(int64_t);
+  source.factory = internal::makeNodeFactory([](const std::string& n) {
+    return std::unique_ptr<internal::NodeInstance>(
+        std::make_unique<internal::SourceNode<std::string, int64_t>>(n, Serdes::String(),
+                                                                     Serdes::Int64()));
+  });
+  t.addNode(std::move(source));
+  t.addSink<std::string, int64_t>("stage2-sink", "out", {"stage2-source"}, Serdes::String(),
+                                  Serdes::Int64());
+  t.addInternalTopic({"repartition", -1, {}});
+
+  KafkaStreams streams(std::move(t), config("two-stage"));
+  ASSERT_TRUE(streams.start().ok());
+  absl::StatusOr<int> partitions = partitionCount(bootstrap(), "two-stage-repartition");
+  ASSERT_TRUE(partitions.ok()) << partitions.status();
+  EXPECT_EQ(*partitions, 3);
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+  absl::StatusOr<std::vector<PartitionLag>> lag = streams.sourceLag();
+  ASSERT_TRUE(lag.ok()) << lag.status();
+  EXPECT_EQ(lag->size(), 6u);  // 3 partitions of "in" and 3 of the repartition topic
+  EXPECT_TRUE(streams.close(seconds(30)));
+
+  Comparison c = compare(expected, readOutput(bootstrap(), "out"));
+  EXPECT_EQ(c.missing, 0) << c;
+  EXPECT_EQ(c.unexpected, 0) << c;
+}
+
+// ---- construction and start() failures: no group join, fast
+
+std::string configErrorKey(const Topology& topology, const StreamsConfig& config) {
+  try {
+    KafkaStreams streams(topology, config);
+  } catch (const ConfigException& e) {
+    return e.key();
+  }
+  return "<no exception>";
+}
+
+TEST_F(RuntimeEmbeddedTest, BadConfigsFailAtConstructionNamingTheKey) {
+  Topology t = filterMapTopology("in", "out");
+  auto with = [&](const std::string& key, const std::string& value) {
+    StreamsConfig c = config("bad-config");
+    c.set(key, value);
+    return c;
+  };
+  EXPECT_EQ(configErrorKey(t, StreamsConfig{{"bootstrap.servers", bootstrap()}}), "application.id");
+  EXPECT_EQ(configErrorKey(t, StreamsConfig{{"application.id", "x"}}), "bootstrap.servers");
+  EXPECT_EQ(configErrorKey(t, with("num.stream.threads", "two")), "num.stream.threads");
+  EXPECT_EQ(configErrorKey(t, with("processing.guarantee", "exactly_once_v2")),
+            "processing.guarantee");
+  EXPECT_EQ(configErrorKey(t, with("no.such.property", "1")), "no.such.property");
+  EXPECT_EQ(configErrorKey(t, with("consumer.fetch.wait.max.ms", "soon")),
+            "consumer.fetch.wait.max.ms");
+  EXPECT_EQ(configErrorKey(t, with("enable.auto.commit", "true")), "enable.auto.commit");
+  EXPECT_EQ(configErrorKey(t, with("consumer.partition.assignment.strategy", "cooperative-sticky")),
+            "consumer.partition.assignment.strategy");
+  EXPECT_EQ(configErrorKey(t, with("group.id", "other")), "group.id");
+
+  // Serde defaults that do not fit the sources and sinks.
+  Topology needs_defaults = filterMapTopology("in", "out", nullptr, /*explicit_serdes=*/false);
+  EXPECT_EQ(configErrorKey(needs_defaults, config("no-defaults")), "default.key.serde");
+  StreamsConfig string_values = config("string-values");
+  string_values.set("default.key.serde", "String").set("default.value.serde", "String");
+  EXPECT_EQ(configErrorKey(needs_defaults, string_values), "default.value.serde");
+  StreamsConfig fitting = config("fitting");
+  fitting.set("default.key.serde", "String").set("default.value.serde", "Long");
+  EXPECT_NO_THROW(KafkaStreams(needs_defaults, fitting));
+
+  EXPECT_THROW(KafkaStreams(Topology(), config("empty")), TopologyException);
+}
+
+TEST_F(RuntimeEmbeddedTest, StartFailsForMissingSourceTopicAndCanBeRetried) {
+  KafkaStreams streams(filterMapTopology("missing-in", "out"), config("missing"));
+  absl::Status s = streams.start();
+  EXPECT_TRUE(absl::IsNotFound(s)) << s;
+  EXPECT_NE(s.message().find("missing-in"), absl::string_view::npos) << s;
+  EXPECT_EQ(streams.state(), State::kCreated);
+  ASSERT_TRUE(createTopics(bootstrap(), {{"missing-in", 1}}).ok());
+  EXPECT_TRUE(streams.start().ok());
+  EXPECT_TRUE(streams.close(seconds(30)));
+  EXPECT_EQ(streams.state(), State::kNotRunning);
+}
+
+TEST_F(RuntimeEmbeddedTest, CloseBeforeStartGoesToNotRunning) {
+  KafkaStreams streams(filterMapTopology("in", "out"), config("never-started"));
+  StateRecorder recorder;
+  recorder.attach(streams);
+  EXPECT_TRUE(streams.close(seconds(5)));
+  EXPECT_EQ(streams.state(), State::kNotRunning);
+  EXPECT_TRUE(absl::IsFailedPrecondition(streams.start()));
+  EXPECT_EQ(recorder.describe(), "CREATED->PENDING_SHUTDOWN PENDING_SHUTDOWN->NOT_RUNNING ");
+}
+
+}  // namespace
+}  // namespace kstreams::runtime_test
