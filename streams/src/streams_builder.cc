@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kstreams/errors.h"
+#include "kstreams/logging.h"
 
 namespace kstreams {
 namespace internal {
@@ -102,6 +103,33 @@ InternalStreamsBuilder::RepartitionNames InternalStreamsBuilder::newRepartitionN
     n.source = n.topic + "-source";
   }
   return n;
+}
+
+std::string InternalStreamsBuilder::newStoreName(std::string_view prefix) {
+  std::string name(prefix);
+  name += "STATE-STORE-";
+  return newProcessorName(name);
+}
+
+std::optional<std::string> InternalStreamsBuilder::joinRepartitionSource(
+    const std::string& node) const {
+  auto it = join_repartition_sources_.find(node);
+  if (it == join_repartition_sources_.end()) return std::nullopt;
+  return it->second;
+}
+
+void InternalStreamsBuilder::setJoinRepartitionSource(const std::string& node,
+                                                      const std::string& source) {
+  join_repartition_sources_[node] = source;
+}
+
+void warnGeneratedStoreName(const std::string& store, const std::string& processor) {
+  logLine(LogLevel::kWarn,
+          "state store " + store + " of " + processor +
+              " has a generated name, which changes when operators are added or removed "
+              "upstream: the store and its changelog topic would then be orphaned and the state "
+              "rebuilt from nothing. Name it (Materialized::as) in an application that is meant "
+              "to be upgraded.");
 }
 
 std::optional<std::string> InternalStreamsBuilder::findSameSource(

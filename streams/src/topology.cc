@@ -345,6 +345,7 @@ void Topology::addNode(NodeDef def) {
   for (const auto& p : def.parents) nodes_[index_.at(p)].children.push_back(def.name);
   index_[def.name] = nodes_.size();
   nodes_.push_back(std::move(def));
+  for (const auto& store : nodes_.back().stores) maybeAddChangelog(store);
 }
 
 void Topology::addInternalTopic(internal::InternalTopicDef topic) {
@@ -357,7 +358,55 @@ void Topology::addInternalTopic(internal::InternalTopicDef topic) {
 void Topology::connectStore(const std::string& node, const std::string& store) {
   auto it = index_.find(node);
   if (it == index_.end()) throw TopologyException("unknown node " + node);
+  if (nodes_[it->second].kind != NodeDef::Kind::kProcessor) {
+    throw TopologyException("only processors can use state stores; " + node + " is not one");
+  }
   nodes_[it->second].stores.insert(store);
+  maybeAddChangelog(store);
+}
+
+void Topology::addStore(internal::StoreDef def, const std::vector<std::string>& processor_names) {
+  const std::string name = def.name();
+  if (name.empty()) throw TopologyException("a state store name must not be empty");
+  if (stores_.count(name)) throw TopologyException("StateStore " + name + " is already added.");
+  for (const auto& p : processor_names) {
+    if (!index_.count(p)) throw TopologyException("Processor " + p + " is not added yet.");
+  }
+  stores_.emplace(name, std::move(def));
+  for (const auto& p : processor_names) connectStore(p, name);
+  // Connected earlier by name (addProcessor's store list)?
+  for (const auto& n : nodes_) {
+    if (n.stores.count(name)) maybeAddChangelog(name);
+  }
+}
+
+Topology& Topology::connectProcessorAndStateStores(const std::string& processor_name,
+                                                   const std::vector<std::string>& store_names) {
+  for (const auto& s : store_names) {
+    if (!stores_.count(s)) throw TopologyException("StateStore " + s + " is not added yet.");
+  }
+  if (!index_.count(processor_name)) {
+    throw TopologyException("Processor " + processor_name + " is not added yet.");
+  }
+  for (const auto& s : store_names) connectStore(processor_name, s);
+  return *this;
+}
+
+const internal::StoreDef* Topology::storeDef(const std::string& name) const {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : &it->second;
+}
+
+void Topology::maybeAddChangelog(const std::string& store) {
+  auto it = stores_.find(store);
+  if (it == stores_.end() || !it->second.builder.loggingEnabled()) return;
+  const std::string topic = store + "-changelog";
+  for (const auto& t : internal_topics_) {
+    if (t.name == topic) return;
+  }
+  internal::InternalTopicDef def{topic, -1, it->second.builder.logConfig()};
+  def.configs["cleanup.policy"] = "compact";
+  internal_topics_.push_back(std::move(def));
 }
 
 const NodeDef& Topology::node(const std::string& name) const {

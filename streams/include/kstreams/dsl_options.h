@@ -2,9 +2,11 @@
 //
 // The option objects of the DSL, with Kafka Streams' names and meaning: Named (a processor's
 // name), Consumed (how a source reads a topic), Produced (how a sink writes one), Branched (one
-// branch of KStream::split()), Repartitioned (KStream::repartition()) and Printed
-// (KStream::print()). Each is a small immutable value: the static factories and the with*()
-// methods return a new object, so options can be built once and reused.
+// branch of KStream::split()), Repartitioned (KStream::repartition()), Printed
+// (KStream::print()), and for stateful operations Grouped (groupBy/groupByKey), Materialized (the
+// store of an aggregation or KTable) and Joined (KStream-KTable joins). Each is a small immutable
+// value: the static factories and the with*() methods return a new object, so options can be
+// built once and reused.
 //
 //   using kstreams::Serdes;
 //   auto in = builder.stream("orders", kstreams::Consumed(Serdes::String(), Serdes::Int64())
@@ -22,6 +24,10 @@
 // (likewise Produced and Repartitioned). Options without serdes need the types spelled out:
 // `Consumed<std::string, std::string>::as("source")`.
 //
+// Grouped, Materialized and Joined also come untyped, for when only a name matters:
+// `Materialized<>::as("counts")`, `Grouped<>::as("by-word")` and `Joined<>::as("enrich")` convert
+// to the typed option an operator takes (with no serdes: the ones known upstream apply).
+//
 // Names given through Named, Consumed, Produced, Printed and Repartitioned must be 1 to 249
 // ASCII alphanumerics, '.', '_' or '-' and not "." or ".." (Kafka's rule, which keeps them usable
 // in topic names); otherwise TopologyException, thrown by Named::as at once and by the others
@@ -34,6 +40,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +49,7 @@
 
 #include "kstreams/errors.h"
 #include "kstreams/serde.h"
+#include "kstreams/state/stores.h"
 
 namespace kstreams {
 
@@ -363,5 +371,290 @@ class Printed {
   std::optional<std::string> name_;
   Mapper mapper_;
 };
+
+// ---- Stateful operations ----
+
+// Which kind of store the DSL makes for a Materialized without a store supplier (Java's
+// Materialized.StoreType).
+enum class StoreType { kRocksDb, kInMemory };
+
+namespace internal {
+// Everything a Materialized says besides its serdes.
+struct MaterializedSpec {
+  std::optional<std::string> store_name;
+  std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier;
+  StoreType store_type = StoreType::kRocksDb;
+  bool logging_enabled = true;
+  std::map<std::string, std::string> log_config;
+  bool caching_enabled = true;
+};
+}  // namespace internal
+
+template <typename K = void, typename V = void>
+class Materialized;
+
+namespace internal {
+// The factories and with*() calls every Materialized has, typed (Materialized<K, V>) or not
+// (Materialized<>). Each returns a new Self.
+template <typename Self>
+class MaterializedBase {
+ public:
+  // A store named `store_name` (queryable under that name).
+  static Self as(std::string store_name) {
+    Self m;
+    m.spec_.store_name = std::move(store_name);
+    return m;
+  }
+  // A store made by `supplier` (Stores::persistentKeyValueStore / inMemoryKeyValueStore), named
+  // as the supplier is.
+  static Self as(std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier) {
+    Self m;
+    m.spec_.supplier = std::move(supplier);
+    return m;
+  }
+  static Self as(StoreType type) { return Self().withStoreType(type); }
+
+  // Ignored when a supplier was given (the supplier decides).
+  Self withStoreType(StoreType type) const {
+    Self m = self();
+    m.spec_.store_type = type;
+    return m;
+  }
+  // Logs changes to the changelog topic, created with `topic_config` (plus
+  // cleanup.policy=compact).
+  Self withLoggingEnabled(std::map<std::string, std::string> topic_config = {}) const {
+    Self m = self();
+    m.spec_.logging_enabled = true;
+    m.spec_.log_config = std::move(topic_config);
+    return m;
+  }
+  Self withLoggingDisabled() const {
+    Self m = self();
+    m.spec_.logging_enabled = false;
+    m.spec_.log_config.clear();
+    return m;
+  }
+  Self withCachingEnabled() const {
+    Self m = self();
+    m.spec_.caching_enabled = true;
+    return m;
+  }
+  Self withCachingDisabled() const {
+    Self m = self();
+    m.spec_.caching_enabled = false;
+    return m;
+  }
+
+  const MaterializedSpec& spec() const { return spec_; }
+
+ protected:
+  MaterializedSpec spec_;
+
+ private:
+  const Self& self() const { return static_cast<const Self&>(*this); }
+};
+}  // namespace internal
+
+// How an aggregation or a KTable keeps its state (Java's Materialized): the store's name (the
+// queryable name, and part of its changelog topic "<application.id>-<name>-changelog"), a store
+// supplier or kind (RocksDB by default, or in memory), key and value serdes, and whether the
+// store is logged (default yes) and cached (default yes: updates reach downstream and the
+// changelog deduplicated, on commit; see statestore.cache.max.bytes).
+//
+//   groups.count(kstreams::Materialized<std::string, int64_t>::as("counts")
+//                    .withCachingDisabled());
+//   table.filter(pred, kstreams::Materialized<>::as(kstreams::Stores::inMemoryKeyValueStore("f")));
+//
+// Without a name the store gets a generated one (e.g. KSTREAM-AGGREGATE-STATE-STORE-0000000002)
+// that shifts when the topology changes, orphaning the state and its changelog: name the stores
+// of long-lived applications (kstreams logs a warning for generated store names).
+template <typename K, typename V>
+class Materialized : public internal::MaterializedBase<Materialized<K, V>> {
+ public:
+  Materialized() = default;
+  Materialized(SerdePtr<K> key_serde, SerdePtr<V> value_serde)
+      : key_serde_(std::move(key_serde)), value_serde_(std::move(value_serde)) {}
+  // The untyped options (Materialized<>::as("name")), without serdes.
+  Materialized(const Materialized<>& untyped);  // NOLINT(runtime/explicit): converts on purpose
+
+  static Materialized with(SerdePtr<K> key_serde, SerdePtr<V> value_serde) {
+    return Materialized(std::move(key_serde), std::move(value_serde));
+  }
+  Materialized withKeySerde(SerdePtr<K> serde) const {
+    Materialized m = *this;
+    m.key_serde_ = std::move(serde);
+    return m;
+  }
+  Materialized withValueSerde(SerdePtr<V> serde) const {
+    Materialized m = *this;
+    m.value_serde_ = std::move(serde);
+    return m;
+  }
+
+  const SerdePtr<K>& keySerde() const { return key_serde_; }
+  const SerdePtr<V>& valueSerde() const { return value_serde_; }
+
+ private:
+  SerdePtr<K> key_serde_;
+  SerdePtr<V> value_serde_;
+};
+
+// The untyped Materialized: name, supplier, store type, logging and caching, no serdes.
+template <>
+class Materialized<void, void> : public internal::MaterializedBase<Materialized<>> {};
+
+template <typename K, typename V>
+Materialized<K, V>::Materialized(const Materialized<>& untyped) {
+  this->spec_ = untyped.spec();
+}
+
+template <typename KS, typename VS>
+Materialized(std::shared_ptr<KS>, std::shared_ptr<VS>)
+    -> Materialized<typename KS::Type, typename VS::Type>;
+
+template <typename K = void, typename V = void>
+class Grouped;
+
+// How groupBy()/groupByKey() re-key a stream or table (Java's Grouped): the name of the
+// repartition topic ("<application.id>-<name>-repartition", and of its processors) and the serdes
+// written to it. Without a name the topic is named after the aggregation's store (as in Kafka
+// Streams), e.g. "KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition". For a stream, serdes not
+// given here are the stream's (Java would take the config defaults when a Grouped is passed);
+// for a table, whose groupBy() makes new keys and values, they are the config defaults.
+template <typename K, typename V>
+class Grouped {
+ public:
+  Grouped() = default;
+  Grouped(SerdePtr<K> key_serde, SerdePtr<V> value_serde)
+      : key_serde_(std::move(key_serde)), value_serde_(std::move(value_serde)) {}
+  Grouped(const Grouped<>& untyped);  // NOLINT(runtime/explicit): converts on purpose
+
+  static Grouped as(std::string name) { return Grouped().withName(std::move(name)); }
+  static Grouped with(SerdePtr<K> key_serde, SerdePtr<V> value_serde) {
+    return Grouped(std::move(key_serde), std::move(value_serde));
+  }
+  static Grouped keySerde(SerdePtr<K> serde) { return Grouped(std::move(serde), nullptr); }
+  static Grouped valueSerde(SerdePtr<V> serde) { return Grouped(nullptr, std::move(serde)); }
+
+  Grouped withName(std::string name) const {
+    Grouped g = *this;
+    g.name_ = std::move(name);
+    return g;
+  }
+  Grouped withKeySerde(SerdePtr<K> serde) const {
+    Grouped g = *this;
+    g.key_serde_ = std::move(serde);
+    return g;
+  }
+  Grouped withValueSerde(SerdePtr<V> serde) const {
+    Grouped g = *this;
+    g.value_serde_ = std::move(serde);
+    return g;
+  }
+
+  const std::optional<std::string>& name() const { return name_; }
+  const SerdePtr<K>& keySerde() const { return key_serde_; }
+  const SerdePtr<V>& valueSerde() const { return value_serde_; }
+
+ private:
+  std::optional<std::string> name_;
+  SerdePtr<K> key_serde_;
+  SerdePtr<V> value_serde_;
+};
+
+// The untyped Grouped: a name only.
+template <>
+class Grouped<void, void> {
+ public:
+  Grouped() = default;
+  static Grouped as(std::string name) {
+    Grouped g;
+    g.name_ = std::move(name);
+    return g;
+  }
+  const std::optional<std::string>& name() const { return name_; }
+
+ private:
+  std::optional<std::string> name_;
+};
+
+template <typename K, typename V>
+Grouped<K, V>::Grouped(const Grouped<>& untyped) : name_(untyped.name()) {}
+
+template <typename KS, typename VS>
+Grouped(std::shared_ptr<KS>, std::shared_ptr<VS>) -> Grouped<typename KS::Type, typename VS::Type>;
+
+template <typename K = void, typename V = void, typename VO = void>
+class Joined;
+
+// Options of a KStream-KTable join (Java's Joined): the join processor's name (also the prefix of
+// the repartition topic when the stream must be repartitioned first: "<name>-repartition") and
+// the serdes for that repartition (key, stream value; the table's value serde is not used here).
+template <typename K, typename V, typename VO>
+class Joined {
+ public:
+  Joined() = default;
+  Joined(SerdePtr<K> key_serde, SerdePtr<V> value_serde, SerdePtr<VO> other_value_serde = nullptr)
+      : key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)),
+        other_value_serde_(std::move(other_value_serde)) {}
+  Joined(const Joined<>& untyped);  // NOLINT(runtime/explicit): converts on purpose
+
+  static Joined as(std::string name) { return Joined().withName(std::move(name)); }
+  static Joined with(SerdePtr<K> key_serde, SerdePtr<V> value_serde,
+                     SerdePtr<VO> other_value_serde = nullptr) {
+    return Joined(std::move(key_serde), std::move(value_serde), std::move(other_value_serde));
+  }
+  Joined withName(std::string name) const {
+    Joined j = *this;
+    j.name_ = std::move(name);
+    return j;
+  }
+  Joined withKeySerde(SerdePtr<K> serde) const {
+    Joined j = *this;
+    j.key_serde_ = std::move(serde);
+    return j;
+  }
+  Joined withValueSerde(SerdePtr<V> serde) const {
+    Joined j = *this;
+    j.value_serde_ = std::move(serde);
+    return j;
+  }
+  Joined withOtherValueSerde(SerdePtr<VO> serde) const {
+    Joined j = *this;
+    j.other_value_serde_ = std::move(serde);
+    return j;
+  }
+
+  const std::optional<std::string>& name() const { return name_; }
+  const SerdePtr<K>& keySerde() const { return key_serde_; }
+  const SerdePtr<V>& valueSerde() const { return value_serde_; }
+  const SerdePtr<VO>& otherValueSerde() const { return other_value_serde_; }
+
+ private:
+  std::optional<std::string> name_;
+  SerdePtr<K> key_serde_;
+  SerdePtr<V> value_serde_;
+  SerdePtr<VO> other_value_serde_;
+};
+
+// The untyped Joined: a name only.
+template <>
+class Joined<void, void, void> {
+ public:
+  Joined() = default;
+  static Joined as(std::string name) {
+    Joined j;
+    j.name_ = std::move(name);
+    return j;
+  }
+  const std::optional<std::string>& name() const { return name_; }
+
+ private:
+  std::optional<std::string> name_;
+};
+
+template <typename K, typename V, typename VO>
+Joined<K, V, VO>::Joined(const Joined<>& untyped) : name_(untyped.name()) {}
 
 }  // namespace kstreams

@@ -23,6 +23,14 @@ class TopologyException : public StreamsException {
       : StreamsException("Invalid topology: " + what) {}
 };
 
+// A state store operation failed (an I/O error, a closed store), as Java's
+// ProcessorStateException. Thrown by the typed stores of kstreams/typed_key_value_store.h; inside
+// a processor it fails the task like any exception from process().
+class ProcessorStateException : public StreamsException {
+ public:
+  using StreamsException::StreamsException;
+};
+
 // A configuration value that is missing, unknown or invalid. `key()` names the offending key.
 class ConfigException : public StreamsException {
  public:

@@ -44,8 +44,21 @@
 // The client is REBALANCING while any stream thread is (re)joining the group or has not yet
 // processed its assignment, and RUNNING once every live thread runs its tasks.
 //
-// Clients: each stream thread has a consumer ("<client.id>-StreamThread-<n>-consumer") and a
-// producer ("…-producer"); start() uses a short-lived admin client. Their librdkafka settings
+// State: the stores of a task live in state.dir/application.id/<task>/; a logged store's
+// changes go to its compacted changelog topic "<application.id>-<store>-changelog" (created by
+// start()). When a thread gets a task, it first restores the task's stores from their
+// changelogs — only the tail past each store's checkpoint, or everything for a new, deleted or
+// corrupt store directory — reporting to the restore listener (state_restore_listener.h); then
+// the task processes records. Every commit writes each store's checkpoint (the last changelog
+// offset the broker acknowledged), after flushing the record caches and the producer. Running
+// tasks' stores can be read from any thread with store() and located across instances with
+// queryMetadataForKey() (kstreams/query.h).
+//
+// Clients: each stream thread has a consumer ("<client.id>-StreamThread-<n>-consumer", with
+// ";application.server=<host:port>" appended when application.server is set, which is how
+// other instances find this one: see queryMetadataForKey), a producer ("…-producer") and, when
+// it restores, a restore consumer ("…-restore-consumer", outside the group); start() uses a
+// short-lived admin client. Their librdkafka settings
 // come from the config (streams_config.h: unprefixed keys go to every client they apply to,
 // "consumer."/"producer."/"admin." ones to one kind), over these defaults: consumer
 // auto.offset.reset=earliest; producer partitioner=murmur2_random (Java's), linger.ms=5,
@@ -66,6 +79,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kstreams/query.h"
+#include "kstreams/serde.h"
+#include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
 
@@ -182,9 +198,11 @@ class KafkaStreams {
   absl::StatusOr<std::vector<PartitionLag>> sourceLag(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
-  // Waits until every source partition has lag 0, i.e. everything written to the source topics
-  // so far has been processed, its output acknowledged, and its offsets committed (end-to-end
-  // for multi-stage topologies: the upstream stage's output is the downstream stage's input).
+  // Waits until the client is RUNNING and every source partition has lag 0, i.e. everything
+  // written to the source topics so far has been processed, its output acknowledged, and its
+  // offsets committed (end-to-end for multi-stage topologies: the upstream stage's output is
+  // the downstream stage's input). RUNNING means every thread has its tasks, their stores
+  // restored and queryable: a restarted client with no new input is caught up only then.
   // Returns false on timeout or when the client stops (NOT_RUNNING, ERROR or on the way
   // there). Threads commit every commit.interval.ms and whenever they find no new input, so an
   // idle application is caught up within about poll.ms. Thread-safe; not from a stream thread.
@@ -192,6 +210,71 @@ class KafkaStreams {
 
   // Number of stream threads currently alive (not yet dead). Thread-safe.
   int numAliveStreamThreads() const;
+
+  // ---- State: restoration and interactive queries ----
+
+  // Reports the restoration of every store of this client (see state_restore_listener.h; null
+  // removes it). Shared by all stream threads, called on them. Thread-safe; takes effect from
+  // the next restoration (set it before start() to see the first).
+  void setGlobalStateRestoreListener(std::shared_ptr<StateRestoreListener> listener);
+
+  // A read-only view of the store `name` across the tasks this client runs (Java's
+  // store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()))).
+  // V may be ValueAndTimestamp<X> for timestamped stores; null serdes mean the store's own.
+  // See kstreams/query.h for types, consistency and errors (Unavailable while no local task
+  // holds the store: retry). Thread-safe, never blocks on processing.
+  template <typename K, typename V>
+  absl::StatusOr<ReadOnlyKeyValueStore<K, V>> store(const std::string& name,
+                                                    SerdePtr<K> key_serde = nullptr,
+                                                    SerdePtr<V> value_serde = nullptr) const {
+    return ReadOnlyKeyValueStore<K, V>::create(queryableStoreProvider(), name, std::move(key_serde),
+                                               std::move(value_serde));
+  }
+
+  // Which instance of the application holds `key` of store `store_name` now (Java's
+  // queryMetadataForKey): the partition is murmur2(serialized key) mod the number of
+  // partitions of the store's input topics (Java's default partitioner); the host is the
+  // application.server of the member the group assigned that partition to. Needs
+  // application.server on every instance. `key_serde` must serialize keys as the store's input
+  // topics have them (null: default.key.serde).
+  //
+  // How members are found: librdkafka cannot carry application.server in the group protocol
+  // (Java puts it in the subscription's user data), so each stream thread's consumer publishes
+  // it in its client.id ("…-consumer;application.server=<host:port>"), and this call reads the
+  // group's members and assignments with DescribeGroups (one round trip to the group
+  // coordinator) unless this instance owns the partition itself. On an embedded cluster, which
+  // has no DescribeGroups, the instances of this process on that cluster answer directly.
+  //
+  // Errors: FailedPrecondition before start() or without application.server; NotFound for an
+  // unknown store; Unavailable while the partition has no owner (a rebalance is going on:
+  // retry). Thread-safe; blocks up to `timeout` when asking the cluster.
+  template <typename K>
+  absl::StatusOr<KeyQueryMetadata> queryMetadataForKey(
+      const std::string& store_name, const K& key, SerdePtr<K> key_serde = nullptr,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    if (!key_serde) key_serde = std::dynamic_pointer_cast<const Serde<K>>(defaultKeySerde());
+    if (!key_serde) {
+      return absl::InvalidArgumentError("queryMetadataForKey(" + store_name +
+                                        "): pass the key serde (default.key.serde does not fit)");
+    }
+    std::string bytes;
+    try {
+      if (!key_serde->serialize(store_name, key, bytes)) {
+        return absl::InvalidArgumentError("a key must not serialize to null");
+      }
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(e.what());
+    }
+    return queryMetadataForKeyBytes(store_name, bytes, timeout);
+  }
+
+  // The byte-level forms of the two calls above (for bindings and the templates).
+  absl::StatusOr<KeyQueryMetadata> queryMetadataForKeyBytes(
+      const std::string& store_name, std::string_view serialized_key,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  std::shared_ptr<const internal::QueryableStoreProvider> queryableStoreProvider() const;
+  // default.key.serde of the config (null if unset).
+  std::shared_ptr<const SerdeBase> defaultKeySerde() const;
 
   struct Impl;  // private to kafka_streams.cc
 

@@ -37,6 +37,10 @@
 // (flatMap copies the headers, flatMapValues the key and headers, into all outputs but the
 // last).
 //
+// Stateful operators — groupByKey()/groupBy() into aggregations, toTable(), and joins with a
+// KTable — are declared here and defined in kstreams/ktable.h (included at the end), which also
+// documents tables, stores, caching and repartition topics.
+//
 // Threads and lifetime: a KStream is a cheap handle {builder, processor name, serdes}; copy it
 // freely and use it on the building thread only. It points into its StreamsBuilder, which must
 // outlive it; once the builder has built, operators throw TopologyException.
@@ -126,8 +130,55 @@ using ValueMapperResult = typename decltype(valueMapperResult<F, K, V>())::type;
 
 }  // namespace internal
 
+namespace internal {
+
+// The (decayed) result of a KStream-KTable joiner, called as (value, table value) or
+// (key, value, table value); T is the table's value type, or std::optional of it for leftJoin.
+template <typename F, typename K, typename V, typename T>
+auto streamJoinResult() {
+  if constexpr (std::is_invocable_v<F&, const K&, const V&, const T&>) {
+    return std::type_identity<std::invoke_result_t<F&, const K&, const V&, const T&>>{};
+  } else {
+    return std::type_identity<std::invoke_result_t<F&, const V&, const T&>>{};
+  }
+}
+template <typename F, typename K, typename V, typename T>
+using StreamJoinResult =
+    std::remove_cvref_t<typename decltype(streamJoinResult<F, K, V, T>())::type>;
+
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// The value type of the table a stream of V becomes: std::optional<U> streams make U tables
+// (nullopt deletes).
+template <typename V>
+struct TableValueOf {
+  using Type = V;
+};
+template <typename U>
+struct TableValueOf<std::optional<U>> {
+  using Type = U;
+};
+template <typename V>
+using TableValue = typename TableValueOf<V>::Type;
+
+}  // namespace internal
+
+// KStream-KTable join: VR(const V& value, const VO& table_value), or with the key first.
+template <typename F, typename K, typename V, typename VO>
+concept StreamTableJoiner = std::is_invocable_v<F&, const V&, const VO&> ||
+    std::is_invocable_v<F&, const K&, const V&, const VO&>;
+
 template <typename K, typename V>
 class BranchedKStream;
+template <typename K, typename V>
+class KTable;
+template <typename K, typename V>
+class KGroupedStream;
+template <typename K, typename V>
+class KGroupedTable;
 class StreamsBuilder;
 
 template <typename K, typename V>
@@ -278,6 +329,71 @@ class KStream {
         produced.valueSerde() ? produced.valueSerde() : value_serde_);
   }
 
+  // Writes a stream of optional values (as KTable::toStream() makes) with a serde of the inner
+  // type: nullopt becomes a Kafka null, a tombstone. `produced`'s value serde is wrapped in
+  // Serdes::Optional; without one, the stream's serde or the default applies.
+  template <typename U = V>
+  requires internal::IsOptional<U>::value void to(
+      const std::string& topic, const Produced<K, typename U::value_type>& produced) const {
+    Produced<K, V> p(produced.keySerde(),
+                     produced.valueSerde() ? Serdes::Optional(produced.valueSerde()) : nullptr);
+    if (produced.name()) p = p.withName(*produced.name());
+    to(topic, p);
+  }
+
+  // ---- Stateful operations (defined in kstreams/ktable.h) ----
+
+  // Groups by the current key, for an aggregation (Java's groupByKey). If a key-changing
+  // operator ran before (repartitionRequired()), the aggregation first writes the records to a
+  // repartition topic named after `grouped` or, without a name, after the aggregation's store.
+  // Serdes: `grouped`'s, else the stream's.
+  KGroupedStream<K, V> groupByKey(const Grouped<K, V>& grouped = Grouped<K, V>()) const;
+
+  // Groups by a new key, `selector(key, value)` (Java's groupBy): adds a KSTREAM-KEY-SELECT-
+  // processor (named `grouped`'s name if it has one), and the aggregation writes the records to
+  // a repartition topic ("<grouped name or store name>-repartition"). Serdes: `grouped`'s key
+  // serde (else the default: the key is new), `grouped`'s value serde, else the stream's.
+  template <typename F,
+            typename KR = std::remove_cvref_t<std::invoke_result_t<F&, const K&, const V&>>>
+  requires KeySelector<F, K, V> KGroupedStream<KR, V> groupBy(
+      F selector, const std::type_identity_t<Grouped<KR, V>>& grouped = Grouped<KR, V>())
+  const;
+
+  // Joins each record with the table's current value for its key (Java's KStream#join(KTable)):
+  // a record without a table value is dropped. `joiner(value, table_value)` or
+  // `joiner(key, value, table_value)` gives the output value (KSTREAM-JOIN-, or `joined`'s
+  // name). Only stream records trigger output; table updates do not. If the stream's key was
+  // changed, it is repartitioned first ("<joined name or this processor's name>-repartition").
+  // The stream and the table must be co-partitioned.
+  template <typename VO, typename F, typename VR = internal::StreamJoinResult<F, K, V, VO>>
+  requires StreamTableJoiner<F, K, V, VO> KStream<K, VR> join(
+      const KTable<K, VO>& table, F joiner,
+      const std::type_identity_t<Joined<K, V, VO>>& joined = Joined<K, V, VO>())
+  const;
+  // As join(), but a record without a table value is joined with std::nullopt
+  // (KSTREAM-LEFTJOIN-): `joiner(value, const std::optional<VO>&)`, or with the key first.
+  template <typename VO, typename F,
+            typename VR = internal::StreamJoinResult<F, K, V, std::optional<VO>>>
+  requires StreamTableJoiner<F, K, V, std::optional<VO>> KStream<K, VR> leftJoin(
+      const KTable<K, VO>& table, F joiner,
+      const std::type_identity_t<Joined<K, V, VO>>& joined = Joined<K, V, VO>())
+  const;
+
+  // The stream as a table (KSTREAM-TOTABLE-, Java's toTable): each record sets its key's value;
+  // in a stream of std::optional<U> values (a KTable<K, U> results) nullopt deletes the key. If
+  // the key was changed, the records are repartitioned first ("<name>-repartition"). The table
+  // gets a store (`materialized`'s name, else KSTREAM-TOTABLE-STATE-STORE-NNNNNNNNNN) when it
+  // is queryable or a later operation needs its values.
+  KTable<K, internal::TableValue<V>> toTable(const Named& named = Named()) const {
+    return toTable(named, Materialized<K, internal::TableValue<V>>());
+  }
+  KTable<K, internal::TableValue<V>> toTable(
+      const Materialized<K, internal::TableValue<V>>& materialized) const {
+    return toTable(Named(), materialized);
+  }
+  KTable<K, internal::TableValue<V>> toTable(
+      const Named& named, const Materialized<K, internal::TableValue<V>>& materialized) const;
+
   // Writes the stream to an internal topic and reads it back, so that records are partitioned
   // by their current key (Java's repartition()). Adds a pass-through processor, a sink and a
   // source; names and topic as in Java: for a generated KSTREAM-REPARTITION-NNNNNNNNNN the
@@ -379,7 +495,15 @@ class KStream {
   friend class KStream;
   template <typename, typename>
   friend class BranchedKStream;
+  template <typename, typename>
+  friend class KTable;
+  template <typename, typename>
+  friend class KGroupedStream;
   friend class StreamsBuilder;
+
+  // The stream as read back from a repartition topic before a join (Java's repartitionForJoin).
+  KStream repartitionForJoin(const std::string& name, SerdePtr<K> key_serde,
+                             SerdePtr<V> value_serde) const;
 
   KStream(internal::InternalStreamsBuilder* builder, std::string name, SerdePtr<K> key_serde,
           SerdePtr<V> value_serde, bool repartition_required)
@@ -513,3 +637,6 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
 }
 
 }  // namespace kstreams
+
+// The stateful operators (groupBy, joins) and KTable.
+#include "kstreams/ktable.h"  // IWYU pragma: export

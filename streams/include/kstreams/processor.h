@@ -19,6 +19,14 @@
 // processor instance, so an instance is only ever used by the one stream thread that runs its
 // task and needs no locking. init() runs once before the first record, close() once after the
 // last; the context outlives the processor.
+//
+// State: a processor reaches the state stores connected to it (Topology::addStateStore) through
+// its context, typed — see kstreams/typed_key_value_store.h:
+//
+//   void init(kstreams::ProcessorContext<std::string, int64_t>& context) override {
+//     ContextualProcessor::init(context);
+//     counts_ = &context.getStateStore<kstreams::KeyValueStore<std::string, int64_t>>("counts");
+//   }
 #pragma once
 
 #include <cstdint>
@@ -26,10 +34,26 @@
 #include <string>
 #include <string_view>
 
+#include "kstreams/errors.h"
 #include "kstreams/record.h"
 #include "kstreams/task_id.h"
 
 namespace kstreams {
+
+// What every typed state store is (Java's org.apache.kafka.streams.processor.StateStore): the
+// base of KeyValueStore<K, V> (kstreams/typed_key_value_store.h). Stores belong to a task, which
+// creates them from the topology's store builders, opens them before the processors' init() and
+// closes them after the processors' close(); a processor only borrows them. Used by the task's
+// stream thread only.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // The store's name, unique in the topology.
+  virtual const std::string& name() const = 0;
+  // True for stores that survive a restart on disk (RocksDB), false for in-memory ones.
+  virtual bool persistent() const = 0;
+  virtual bool isOpen() const = 0;
+};
 
 // What every processor may ask of its task, whatever it forwards.
 class ProcessorContextBase {
@@ -47,6 +71,23 @@ class ProcessorContextBase {
   virtual int64_t currentStreamTimeMs() const = 0;
   // Asks the stream thread to commit soon (after the current record), like Java's commit().
   virtual void commit() = 0;
+
+  // The state store `name` as the typed store S, e.g. KeyValueStore<std::string, int64_t>. The
+  // task owns it; the reference stays valid until after close(). As in Kafka Streams, only
+  // stores connected to this processor are reachable (Topology::addStateStore with the
+  // processor's name, Topology::connectProcessorAndStateStores, or the store names given to the
+  // DSL's process()); others throw StreamsException, as does asking for other key/value types
+  // than the store's builder has.
+  template <typename S>
+  S& getStateStore(const std::string& name) {
+    StateStore& store = stateStore(name);
+    if (auto* typed = dynamic_cast<S*>(&store)) return *typed;
+    throw StreamsException("state store " + name +
+                           " has other key or value types than the ones asked for");
+  }
+  // The store `name`, untyped. Throws StreamsException when it is not connected to this
+  // processor.
+  virtual StateStore& stateStore(const std::string& name) = 0;
 };
 
 // The context of a processor whose output records are Record<KOut, VOut>.

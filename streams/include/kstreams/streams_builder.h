@@ -1,8 +1,9 @@
 // File: kstreams/streams_builder.h
 //
 // StreamsBuilder: the entry point of the DSL (Java's org.apache.kafka.streams.StreamsBuilder).
-// It makes KStreams from topics; operators on those streams add processors; build() hands the
-// finished Topology to KafkaStreams or TopologyTestDriver.
+// It makes KStreams and KTables (kstreams/ktable.h) from topics; operators on them add
+// processors and state stores; build() hands the finished Topology to KafkaStreams or
+// TopologyTestDriver.
 //
 //   kstreams::StreamsBuilder builder;
 //   builder.stream("orders", kstreams::Consumed(Serdes::String(), Serdes::Int64()))
@@ -42,6 +43,7 @@
 #include "kstreams/internal/dsl_nodes.h"
 #include "kstreams/internal/internal_streams_builder.h"
 #include "kstreams/kstream.h"
+#include "kstreams/ktable.h"
 #include "kstreams/topology.h"
 
 namespace kstreams {
@@ -89,6 +91,27 @@ class StreamsBuilder {
   KStream<K, V> stream(std::initializer_list<std::string> topics,
                        const Consumed<K, V>& consumed = Consumed<K, V>()) {
     return stream(std::vector<std::string>(topics), consumed);
+  }
+
+  // A table of the records of `topic` (Java's StreamsBuilder#table): the latest value per key;
+  // a record with a null value deletes its key, a record with a null key is dropped. Adds a
+  // source (KSTREAM-SOURCE-, or "<consumed name>-source") and a KTABLE-SOURCE- processor (or
+  // the consumed name). The table gets a store — `materialized`'s name, else
+  // "<topic>-STATE-STORE-NNNNNNNNNN" — when it is queryable (a named Materialized) or when a
+  // later operation needs its values (a join, groupBy); the store is logged to
+  // "<application.id>-<store>-changelog" unless `materialized` disables logging. Serdes:
+  // `consumed`'s, else `materialized`'s, else the defaults.
+  template <typename K, typename V>
+  KTable<K, V> table(
+      const std::string& topic, const Consumed<K, V>& consumed = Consumed<K, V>(),
+      const std::type_identity_t<Materialized<K, V>>& materialized = Materialized<K, V>()) {
+    return KTable<K, V>::fromTopic(*impl_, topic, consumed, materialized);
+  }
+  template <typename K, typename V>
+  KTable<K, V> table(const std::string& topic, const Materialized<K, V>& materialized) {
+    return KTable<K, V>::fromTopic(
+        *impl_, topic, Consumed<K, V>(materialized.keySerde(), materialized.valueSerde()),
+        materialized);
   }
 
   // The topology built so far, moved out. Call once: afterwards this builder and its streams

@@ -14,6 +14,12 @@
 // partition of its input topics. Types are checked when a node is added: a child must accept
 // exactly the key and value types its parents forward, otherwise TopologyException.
 //
+// State stores (kstreams/stores.h) are added with addStateStore() and connected to the
+// processors that use them; processors sharing a store are in one sub-topology. Every task of
+// that sub-topology makes its own store; a logged store writes the compacted changelog topic
+// "<application.id>-<store>-changelog", which the topology declares as an internal topic
+// (internalTopics()) so that KafkaStreams creates it.
+//
 // Threads: build a Topology on one thread; once handed to KafkaStreams or TopologyTestDriver it
 // is only read (it holds processor *suppliers*; every task makes its own instances), so one
 // Topology may back several KafkaStreams instances.
@@ -29,8 +35,10 @@
 
 #include "kstreams/errors.h"
 #include "kstreams/internal/node.h"
+#include "kstreams/internal/store_def.h"
 #include "kstreams/processor.h"
 #include "kstreams/serde.h"
+#include "kstreams/stores.h"
 
 namespace kstreams {
 
@@ -52,7 +60,8 @@ struct NodeDef {
   std::shared_ptr<const NodeFactory> factory;
 };
 
-// A topic the application creates itself (repartition now, changelogs later).
+// A topic the application creates itself: repartition topics, and the changelogs of logged
+// stores ("<store>-changelog", compacted).
 struct InternalTopicDef {
   std::string name;  // without the application.id prefix
   // Number of partitions; -1 means "as many as the sub-topology that writes it reads".
@@ -114,11 +123,11 @@ class Topology {
 
   // Adds a processor made by `supplier`, a callable returning std::unique_ptr<P> where P derives
   // from Processor<KIn, VIn, KOut, VOut>. The supplier is called once per task, perhaps from
-  // several threads at once.
+  // several threads at once. `stores` connects state stores by name (added before or after
+  // with addStateStore; a task fails to start if one is missing).
   template <typename Supplier>
   Topology& addProcessor(const std::string& name, Supplier supplier,
-                         std::vector<std::string> parents,
-                         std::vector<std::string> stores = {}) {
+                         std::vector<std::string> parents, std::vector<std::string> stores = {}) {
     using P = typename decltype(supplier())::element_type;
     using KIn = typename P::KeyIn;
     using VIn = typename P::ValueIn;
@@ -134,8 +143,8 @@ class Topology {
     def.out_key = typeid(KOut);
     def.out_value = typeid(VOut);
     def.factory = internal::makeNodeFactory(
-        [supplier = std::move(supplier)](
-            const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
+        [supplier =
+             std::move(supplier)](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> p = supplier();
           return std::make_unique<internal::ProcessorNode<KIn, VIn, KOut, VOut>>(n, std::move(p));
         });
@@ -152,6 +161,20 @@ class Topology {
                       std::move(key_serde), std::move(value_serde));
     return *this;
   }
+
+  // Adds a state store (Java's addStateStore) and connects it to the named processors, which
+  // may also be added later and connected with connectProcessorAndStateStores(). Throws
+  // TopologyException for a store name already added or an unknown processor.
+  template <typename S>
+  Topology& addStateStore(const StoreBuilder<S>& builder,
+                          const std::vector<std::string>& processor_names = {}) {
+    addStore(builder.toStoreDef(), processor_names);
+    return *this;
+  }
+  // Gives a processor access to stores added before (Java's connectProcessorAndStateStores).
+  // Throws TopologyException for an unknown processor or store.
+  Topology& connectProcessorAndStateStores(const std::string& processor_name,
+                                           const std::vector<std::string>& store_names);
 
   TopologyDescription describe() const;
 
@@ -178,8 +201,14 @@ class Topology {
     addNode(std::move(def));
   }
   void addInternalTopic(internal::InternalTopicDef topic);
+  // Connects a store by name; the store may be added later (addStore), but must exist when a
+  // task starts.
   void connectStore(const std::string& node, const std::string& store);
+  void addStore(internal::StoreDef def, const std::vector<std::string>& processor_names);
   bool hasNode(const std::string& name) const { return index_.count(name) > 0; }
+  // The store of that name, or nullptr.
+  const internal::StoreDef* storeDef(const std::string& name) const;
+  const std::map<std::string, internal::StoreDef>& stores() const { return stores_; }
 
   const std::vector<internal::NodeDef>& nodes() const { return nodes_; }
   const internal::NodeDef& node(const std::string& name) const;
@@ -191,6 +220,10 @@ class Topology {
   std::vector<internal::NodeDef> nodes_;
   std::map<std::string, size_t> index_;
   std::vector<internal::InternalTopicDef> internal_topics_;
+  std::map<std::string, internal::StoreDef> stores_;
+
+  // Declares "<store>-changelog" once the store is both added and connected, with logging.
+  void maybeAddChangelog(const std::string& store);
 };
 
 }  // namespace kstreams

@@ -18,6 +18,15 @@
 // An exception thrown while processing propagates out of pipeInput(). Internal topics have their
 // full name, "<application.id>-<name>"; the default application.id is "topology-test-driver".
 //
+// State: stores are real (RocksDB or in-memory, as the topology says). As Kafka's driver does,
+// the driver commits after every input record (and after every record it feeds back): the record
+// caches flush then, so with caching enabled what a cache deduplicates is the updates made while
+// processing one record, and statestore.cache.max.bytes = 0 turns caching off. Changelog records
+// are captured like any output ("<application.id>-<store>-changelog"); getStateStore() and
+// friends read a store directly. RocksDB stores live under state.dir when the config sets it,
+// else under a fresh temporary directory; either way "<state.dir>/<application.id>" is deleted
+// when the driver is destroyed.
+//
 // Threads: a driver and its topics are used from one thread.
 #pragma once
 
@@ -34,6 +43,7 @@
 #include "kstreams/serde.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "kstreams/typed_key_value_store.h"
 
 namespace kstreams {
 
@@ -72,9 +82,7 @@ class TestInputTopic {
   void pipeInput(const V& value) { pipe(nullptr, &value, nextTime(), {}); }
   void pipeInput(const TestRecord<K, V>& r) { pipe(&r.key, &r.value, r.timestamp, r.headers); }
   // A tombstone: key with a null value.
-  void pipeTombstone(const K& key, int64_t timestamp_ms) {
-    pipe(&key, nullptr, timestamp_ms, {});
-  }
+  void pipeTombstone(const K& key, int64_t timestamp_ms) { pipe(&key, nullptr, timestamp_ms, {}); }
   void pipeKeyValueList(const std::vector<KeyValue<K, V>>& list) {
     for (const auto& kv : list) pipeInput(kv.key, kv.value);
   }
@@ -189,6 +197,23 @@ class TopologyTestDriver {
   int64_t wallClockMs() const;
   // Topics that received at least one record, in name order.
   std::vector<std::string> producedTopicNames() const;
+
+  // The state store `name` as S (e.g. KeyValueStore<std::string, int64_t>), or nullptr when no
+  // task has such a store or it has other types. Owned by the driver; use it between pipes.
+  template <typename S>
+  S* getStateStore(const std::string& name) {
+    return dynamic_cast<S*>(stateStore(name));
+  }
+  template <typename K, typename V>
+  KeyValueStore<K, V>* getKeyValueStore(const std::string& name) {
+    return getStateStore<KeyValueStore<K, V>>(name);
+  }
+  // The stores of the DSL (aggregations, materialized KTables) are timestamped.
+  template <typename K, typename V>
+  TimestampedKeyValueStore<K, V>* getTimestampedKeyValueStore(const std::string& name) {
+    return getStateStore<TimestampedKeyValueStore<K, V>>(name);
+  }
+  StateStore* stateStore(const std::string& name);
 
   // ---- Used by TestInputTopic / TestOutputTopic. ----
   void pipeRaw(const std::string& topic, std::optional<std::string> key,

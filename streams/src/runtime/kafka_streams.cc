@@ -13,9 +13,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "kafka/kafka_handles.h"
+#include "kafka/murmur2.h"
 #include "kstreams/embedded_kafka_cluster.h"
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
+#include "runtime/group_membership.h"
+#include "runtime/queryable_stores.h"
 #include "runtime/stream_task.h"
 #include "runtime/stream_thread.h"
 
@@ -200,6 +203,16 @@ struct KafkaStreams::Impl final : StreamThread::Listener {
   void onThreadStateChange(StreamThread& thread, StreamThread::State new_state,
                            StreamThread::State old_state) override;
   void onThreadFailure(StreamThread& thread, const std::exception_ptr& error) override;
+  std::shared_ptr<StateRestoreListener> restoreListener() override {
+    std::lock_guard<std::mutex> lock(mu);
+    return restore_listener;
+  }
+
+  absl::StatusOr<KeyQueryMetadata> queryMetadataForKey(const std::string& store,
+                                                       std::string_view key,
+                                                       std::chrono::milliseconds timeout);
+  // The partitions this client's live threads own now.
+  std::vector<TopicPartition> localAssignment() const;
 
   void log(LogLevel level, absl::string_view message) const {
     if (!internal::logEnabled(level)) return;
@@ -228,9 +241,17 @@ struct KafkaStreams::Impl final : StreamThread::Listener {
   std::thread shutdown_helper;
   UncaughtExceptionHandler handler;
 
-  // A consumer that never joins the group, for sourceLag().
+  // A consumer that never joins the group, for sourceLag() and queryMetadataForKey().
   std::mutex lag_mu;
   internal::RdKafkaPtr lag_client;
+
+  // State: one RocksDB memory budget for the instance's stores; the directory of queryable
+  // stores the threads fill; the restore listener (guarded by mu).
+  std::shared_ptr<state::RocksDbResources> rocksdb_resources;
+  std::shared_ptr<internal::QueryableStores> queryable;
+  std::shared_ptr<StateRestoreListener> restore_listener;
+  // Registration in internal::LocalInstances (embedded clusters only; 0: none).
+  std::atomic<int64_t> local_instance{0};
 };
 
 KafkaStreams::Impl::Impl(const Topology* t, std::unique_ptr<Topology> owned,
@@ -249,9 +270,16 @@ KafkaStreams::Impl::Impl(const Topology* t, std::unique_ptr<Topology> owned,
   }
   prepareClientProps(streams_config);
   checkSerdes();
+  absl::StatusOr<std::shared_ptr<state::RocksDbResources>> resources =
+      state::RocksDbResources::create(state::RocksDbMemoryConfig{});
+  if (!resources.ok())
+    throw ConfigException("state.dir", std::string(resources.status().message()));
+  rocksdb_resources = *std::move(resources);
+  queryable = std::make_shared<internal::QueryableStores>(*topology, config.application_id);
 }
 
 KafkaStreams::Impl::~Impl() {
+  if (int64_t h = local_instance.exchange(0)) internal::LocalInstances::remove(h);
   if (shutdown_helper.joinable()) shutdown_helper.join();
   threads.clear();  // joined already; destroys what is left of them
   lag_client.reset();
@@ -338,6 +366,7 @@ void KafkaStreams::Impl::checkSerdes() const {
   env.config = &config;
   env.sender = &sender;
   env.wall_clock_ms = [] { return int64_t{0}; };
+  env.validate_only = true;  // in-memory stand-ins: no store directory, no changelog
   for (const SubtopologyDef& sub : subtopologies) {
     internal::StreamTask task(TaskId{sub.id, 0}, *topology, sub, env);
     task.close();
@@ -353,9 +382,14 @@ StreamThread::Options KafkaStreams::Impl::threadOptions(int index) {
   o.config = &config;
   o.consumer_props = consumer_props;
   o.consumer_props.emplace("client.id", o.name + "-consumer");
+  // How other instances learn this one's address (see queryMetadataForKey).
+  o.consumer_props["client.id"] =
+      internal::withApplicationServer(o.consumer_props["client.id"], config.application_server);
   o.producer_props = producer_props;
   o.producer_props.emplace("client.id", o.name + "-producer");
   o.listener = this;
+  o.rocksdb_resources = rocksdb_resources;
+  o.queryable_stores = queryable;
   return o;
 }
 
@@ -380,6 +414,15 @@ absl::Status KafkaStreams::Impl::start() {
   } reset{this};
 
   if (absl::Status s = prepareTopics(); !s.ok()) return s;
+  if (internal::MockClusterRegistry::contains(config.bootstrap_servers) &&
+      local_instance.load() == 0) {
+    internal::LocalInstances::Instance me;
+    me.bootstrap_servers = config.bootstrap_servers;
+    me.application_id = config.application_id;
+    me.application_server = config.application_server;
+    me.assignment = [this] { return localAssignment(); };
+    local_instance.store(internal::LocalInstances::add(std::move(me)));
+  }
 
   std::vector<std::unique_ptr<StreamThread>> created;
   for (int i = 0; i < config.num_stream_threads; ++i) {
@@ -512,6 +555,17 @@ absl::Status KafkaStreams::Impl::prepareTopics() {
     for (const auto& t : to_create) {
       log(LogLevel::kInfo,
           absl::StrCat("created internal topic ", t.name, " with ", t.partitions, " partitions"));
+    }
+  }
+
+  // Interactive queries partition keys as the store's input topics are partitioned.
+  for (const auto& [name, def] : topology->stores()) {
+    for (const std::string& topic : queryable->sourceTopics(name)) {
+      auto it = partitions.find(topic);
+      if (it != partitions.end()) {
+        queryable->setPartitionCount(name, it->second);
+        break;
+      }
     }
   }
 
@@ -763,6 +817,104 @@ absl::StatusOr<std::vector<PartitionLag>> KafkaStreams::Impl::sourceLag(
   return out;
 }
 
+// ---- interactive queries
+
+std::vector<TopicPartition> KafkaStreams::Impl::localAssignment() const {
+  std::vector<TopicPartition> out;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& t : threads) {
+    if (!t->isAlive()) continue;
+    for (TopicPartition& tp : t->assignment()) out.push_back(std::move(tp));
+  }
+  return out;
+}
+
+namespace {
+
+// "host:port" → HostInfo; InvalidArgument otherwise.
+absl::StatusOr<HostInfo> parseHostInfo(const std::string& server) {
+  const size_t colon = server.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", server, "' is not host:port"));
+  }
+  HostInfo h;
+  h.host = server.substr(0, colon);
+  try {
+    size_t used = 0;
+    h.port = std::stoi(server.substr(colon + 1), &used);
+    if (used != server.size() - colon - 1) throw std::invalid_argument("port");
+  } catch (const std::exception&) {
+    return absl::InvalidArgumentError(absl::StrCat("'", server, "' is not host:port"));
+  }
+  return h;
+}
+
+}  // namespace
+
+absl::StatusOr<KeyQueryMetadata> KafkaStreams::Impl::queryMetadataForKey(
+    const std::string& store, std::string_view key, std::chrono::milliseconds timeout) {
+  if (config.application_server.empty()) {
+    return absl::FailedPreconditionError(
+        "queryMetadataForKey needs application.server (host:port) in the config of every "
+        "instance");
+  }
+  if (!queryable->hasStore(store)) {
+    return absl::NotFoundError(absl::StrCat("the topology has no state store named ", store));
+  }
+  const int32_t partitions = queryable->partitionCount(store);
+  if (partitions <= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the partitions of state store ", store, " are known once start() ran"));
+  }
+  KeyQueryMetadata result;
+  result.partition = internal::partitionForKey(key, partitions);
+  // This instance first: no round trip when it runs the task itself.
+  if (queryable->hasLocalPartition(store, result.partition)) {
+    absl::StatusOr<HostInfo> me = parseHostInfo(config.application_server);
+    if (!me.ok()) return me.status();
+    result.active_host = *me;
+    return result;
+  }
+  std::vector<internal::GroupMember> members;
+  if (internal::MockClusterRegistry::contains(config.bootstrap_servers)) {
+    members = internal::LocalInstances::members(config.bootstrap_servers, config.application_id);
+  } else {
+    std::lock_guard<std::mutex> lock(lag_mu);
+    if (lag_client == nullptr) {
+      ClientProperties props = consumer_props;
+      props["client.id"] = config.client_id + "-lag";
+      absl::StatusOr<internal::RdKafkaPtr> rk = internal::makeHandle(RD_KAFKA_CONSUMER, props);
+      if (!rk.ok()) return rk.status();
+      lag_client = *std::move(rk);
+    }
+    absl::StatusOr<std::vector<internal::GroupMember>> described =
+        internal::describeGroup(lag_client.get(), config.application_id, absl::FromChrono(timeout));
+    if (!described.ok()) return described.status();
+    members = *std::move(described);
+  }
+  const std::vector<std::string> topics = queryable->sourceTopics(store);
+  for (const internal::GroupMember& m : members) {
+    for (const TopicPartition& tp : m.assignment) {
+      if (tp.partition != result.partition ||
+          std::find(topics.begin(), topics.end(), tp.topic) == topics.end()) {
+        continue;
+      }
+      if (m.application_server.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "partition ", result.partition, " of state store ", store,
+            " belongs to a member without application.server (client.id ", m.client_id, ")"));
+      }
+      absl::StatusOr<HostInfo> host = parseHostInfo(m.application_server);
+      if (!host.ok()) return host.status();
+      result.active_host = *host;
+      return result;
+    }
+  }
+  return absl::UnavailableError(absl::StrCat("partition ", result.partition, " of state store ",
+                                             store,
+                                             " has no owner now (rebalancing?); retry later"));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
@@ -814,7 +966,10 @@ bool KafkaStreams::waitUntilCaughtUp(std::chrono::milliseconds timeout) const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left <= std::chrono::milliseconds(0)) return false;
-    absl::StatusOr<std::vector<PartitionLag>> lag = impl_->sourceLag(left);
+    absl::StatusOr<std::vector<PartitionLag>> lag =
+        s == State::kRunning
+            ? impl_->sourceLag(left)
+            : absl::StatusOr<std::vector<PartitionLag>>(absl::UnavailableError("not running"));
     if (lag.ok() &&
         std::all_of(lag->begin(), lag->end(), [](const PartitionLag& p) { return p.lag == 0; })) {
       return true;
@@ -828,6 +983,30 @@ int KafkaStreams::numAliveStreamThreads() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return static_cast<int>(std::count_if(impl_->threads.begin(), impl_->threads.end(),
                                         [](const auto& t) { return t->isAlive(); }));
+}
+
+}  // namespace kstreams
+
+namespace kstreams {
+
+void KafkaStreams::setGlobalStateRestoreListener(std::shared_ptr<StateRestoreListener> listener) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->restore_listener = std::move(listener);
+}
+
+absl::StatusOr<KeyQueryMetadata> KafkaStreams::queryMetadataForKeyBytes(
+    const std::string& store_name, std::string_view serialized_key,
+    std::chrono::milliseconds timeout) const {
+  return impl_->queryMetadataForKey(store_name, serialized_key, timeout);
+}
+
+std::shared_ptr<const internal::QueryableStoreProvider> KafkaStreams::queryableStoreProvider()
+    const {
+  return impl_->queryable;
+}
+
+std::shared_ptr<const SerdeBase> KafkaStreams::defaultKeySerde() const {
+  return impl_->config.default_key_serde;
 }
 
 }  // namespace kstreams

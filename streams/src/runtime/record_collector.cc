@@ -74,19 +74,19 @@ RecordCollector::~RecordCollector() {
     // Destroying a producer with records in flight can wait for their requests; drop them.
     rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   }
-  for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+  for (TopicEntry& t : topics_) rd_kafka_topic_destroy(t.rkt);
   topics_.clear();
   rk_.reset();
 }
 
-rd_kafka_topic_t* RecordCollector::topicHandle(const std::string& topic) {
-  if (last_topic_ < topics_.size() && topics_[last_topic_].first == topic) {
-    return topics_[last_topic_].second;
+const RecordCollector::TopicEntry& RecordCollector::topicEntry(const std::string& topic) {
+  if (last_topic_ < topics_.size() && topics_[last_topic_].name == topic) {
+    return topics_[last_topic_];
   }
   for (size_t i = 0; i < topics_.size(); ++i) {
-    if (topics_[i].first == topic) {
+    if (topics_[i].name == topic) {
       last_topic_ = i;
-      return topics_[i].second;
+      return topics_[i];
     }
   }
   // Topic-level settings given on the producer's config (partitioner, acks…) are its default
@@ -96,9 +96,36 @@ rd_kafka_topic_t* RecordCollector::topicHandle(const std::string& topic) {
     throw StreamsException(absl::StrCat(log_prefix_, ": cannot create a producer handle for topic ",
                                         topic, ": ", rd_kafka_err2str(rd_kafka_last_error())));
   }
-  topics_.emplace_back(topic, rkt);
+  auto tracker = trackers_.find(topic);
+  topics_.push_back(
+      TopicEntry{topic, rkt, tracker == trackers_.end() ? nullptr : tracker->second.get()});
   last_topic_ = topics_.size() - 1;
-  return rkt;
+  return topics_.back();
+}
+
+void RecordCollector::AckTracker::ack(int32_t partition, int64_t offset) {
+  if (partition < 0) return;
+  if (acked.size() <= static_cast<size_t>(partition)) acked.resize(partition + 1, -1);
+  acked[partition] = std::max(acked[partition], offset);
+}
+
+void RecordCollector::trackAcknowledgedOffsets(const std::string& topic) {
+  auto it = trackers_.find(topic);
+  if (it != trackers_.end()) return;
+  AckTracker* tracker =
+      trackers_.emplace(topic, std::make_unique<AckTracker>()).first->second.get();
+  for (TopicEntry& t : topics_) {
+    if (t.name == topic) t.tracker = tracker;
+  }
+}
+
+std::optional<int64_t> RecordCollector::acknowledgedOffset(const std::string& topic,
+                                                           int32_t partition) const {
+  auto it = trackers_.find(topic);
+  if (it == trackers_.end() || partition < 0) return std::nullopt;
+  const std::vector<int64_t>& acked = it->second->acked;
+  if (static_cast<size_t>(partition) >= acked.size() || acked[partition] < 0) return std::nullopt;
+  return acked[partition];
 }
 
 void RecordCollector::send(const std::string& topic, int32_t partition,
@@ -106,7 +133,9 @@ void RecordCollector::send(const std::string& topic, int32_t partition,
                            std::optional<std::string_view> value, int64_t timestamp,
                            const Headers& headers) {
   if (failed_) throwFailed();
-  rd_kafka_topic_t* rkt = topicHandle(topic);
+  const TopicEntry& entry = topicEntry(topic);
+  rd_kafka_topic_t* rkt = entry.rkt;
+  void* opaque = entry.tracker;
   // librdkafka writes a Kafka null for a null pointer; an empty but present key or value (whose
   // view may have a null data()) must point somewhere.
   static const char kEmpty[] = "";
@@ -121,10 +150,11 @@ void RecordCollector::send(const std::string& topic, int32_t partition,
   for (;;) {
     rd_kafka_resp_err_t err;
     if (headers.empty()) {
-      err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_ptr, key_len),
-          RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+      err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_KEY(key_ptr, key_len),
+                              RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_TIMESTAMP(ts),
+                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     } else {
       rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
       for (const Header& h : headers) {
@@ -136,7 +166,7 @@ void RecordCollector::send(const std::string& topic, int32_t partition,
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                               RD_KAFKA_V_KEY(key_ptr, key_len),
                               RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_TIMESTAMP(ts),
-                              RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                              RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
       // On success the message owns the headers; on failure they are still ours.
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(hdrs);
     }
@@ -199,7 +229,13 @@ void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
 void RecordCollector::throwFailed() const { throw StreamsException(failure_); }
 
 void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // A tracked (changelog) topic's record: remember how far the partition is acknowledged.
+    if (message->_private != nullptr) {
+      static_cast<AckTracker*>(message->_private)->ack(message->partition, message->offset);
+    }
+    return;
+  }
   auto* self = static_cast<RecordCollector*>(opaque);
   // A C frame: nothing may unwind through it.
   try {

@@ -12,6 +12,10 @@
 //     flush() throw / fail, so the thread dies before committing the input of the lost record.
 //   - flush() returns only when every record sent so far is acknowledged or failed, and then
 //     reports the first failure: the thread's commit step is `flush(); commit offsets`.
+//   - For topics registered with trackAcknowledgedOffsets() (changelogs), the delivery reports
+//     also record the highest acknowledged offset per partition, which the thread writes as the
+//     stores' checkpoints after a flush. Records of other topics pay nothing for it (the marker
+//     is the message's opaque pointer, null for them).
 //
 // Threads: everything but construction is called from the owning stream thread only, including
 // librdkafka's callbacks (served by poll()/flush() there), so no lock is taken per record.
@@ -20,6 +24,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +74,14 @@ class RecordCollector final : public RecordSender {
   bool failed() const { return failed_; }
   const std::string& failure() const { return failure_; }
 
+  // Starts recording acknowledged offsets of `topic` (idempotent). Records sent before the call
+  // are not recorded.
+  void trackAcknowledgedOffsets(const std::string& topic);
+  // The highest offset of `topic`-`partition` the broker acknowledged so far; nullopt if none was
+  // (or the topic is not tracked). After flush() returned OK: the offset of the last record sent
+  // there, unless the production handler skipped failed ones.
+  std::optional<int64_t> acknowledgedOffset(const std::string& topic, int32_t partition) const;
+
   int64_t sent() const { return sent_; }
   int64_t skipped() const { return skipped_; }
 
@@ -79,7 +93,18 @@ class RecordCollector final : public RecordSender {
   static void onDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   static void onError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
-  rd_kafka_topic_t* topicHandle(const std::string& topic);
+  // Highest acknowledged offset per partition of one tracked topic (-1: none yet).
+  struct AckTracker {
+    std::vector<int64_t> acked;
+    void ack(int32_t partition, int64_t offset);
+  };
+  struct TopicEntry {
+    std::string name;
+    rd_kafka_topic_t* rkt = nullptr;
+    AckTracker* tracker = nullptr;  // null: not tracked
+  };
+
+  const TopicEntry& topicEntry(const std::string& topic);
   // Applies the production handler to a failed record; sets failed_ on kFail.
   void handleFailure(const std::string& topic, int32_t partition, const std::string& error);
   [[noreturn]] void throwFailed() const;
@@ -89,8 +114,9 @@ class RecordCollector final : public RecordSender {
   RdKafkaPtr rk_;
   // Topic handles by name: looking a topic up by name in librdkafka takes its handle lock on
   // every record; a handle resolved once does not. The last one used is cached as well.
-  std::vector<std::pair<std::string, rd_kafka_topic_t*>> topics_;
+  std::vector<TopicEntry> topics_;
   size_t last_topic_ = 0;
+  std::map<std::string, std::unique_ptr<AckTracker>, std::less<>> trackers_;
   bool failed_ = false;
   std::string failure_;
   int64_t sent_ = 0;

@@ -1,12 +1,68 @@
 #include "runtime/stream_task.h"
 
+#include <filesystem>
+
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
+#include "kstreams/state/change_logger.h"
+#include "kstreams/state/in_memory_key_value_store.h"
+#include "kstreams/state/rocksdb_key_value_store.h"
+#include "kstreams/typed_key_value_store.h"
 
 namespace kstreams::internal {
 
+struct StreamTask::TaskStore {
+  const StoreDef* def = nullptr;
+  std::unique_ptr<ChangeLogger> logger;         // borrowed by the change-logging layer
+  std::unique_ptr<state::KeyValueStore> bytes;  // outermost byte layer
+  CachingKeyValueStore* caching = nullptr;      // inside `bytes`, if cached
+  std::unique_ptr<StateStore> facade;
+  std::string changelog_topic;
+  bool persistent = false;
+};
+
+// Sends a store's changes to its changelog partition (Kafka's ProcessorContext#logChange): the
+// task's partition, the record context's timestamp; for a timestamped store the plain value with
+// the value's own timestamp, as Kafka's ChangeLoggingTimestampedKeyValueBytesStore logs it.
+class StreamTask::ChangeLogger final : public state::ChangeLogger {
+ public:
+  ChangeLogger(StreamTask& task, std::string topic, bool timestamped)
+      : task_(task), topic_(std::move(topic)), timestamped_(timestamped) {}
+
+  absl::Status logChange(std::string_view key, std::optional<std::string_view> value) override {
+    int64_t timestamp = task_.recordTimestamp();
+    if (timestamped_ && value) {
+      if (value->size() < 8) {
+        return absl::InternalError("a timestamped store value is shorter than its timestamp");
+      }
+      timestamp = readTimestamp(*value);
+      value = value->substr(8);
+    }
+    try {
+      task_.send(topic_, task_.id_.partition, key, value, timestamp, kNoHeaders);
+    } catch (const std::exception& e) {
+      return absl::InternalError(std::string("changelog ") + topic_ + ": " + e.what());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  inline static const Headers kNoHeaders;
+  StreamTask& task_;
+  const std::string topic_;
+  const bool timestamped_;
+};
+
 StreamTask::StreamTask(TaskId id, const Topology& topology, const SubtopologyDef& sub, TaskEnv env)
     : id_(id), env_(std::move(env)) {
+  // Stores first: processors look them up in init(). If anything below throws, the destructor
+  // does not run: close the stores opened so far here.
+  try {
+    openStores(topology, sub);
+  } catch (...) {
+    closeStores();
+    throw;
+  }
   std::map<std::string, NodeInstance*> by_name;
   for (const auto& name : sub.nodes) {
     const NodeDef& def = topology.node(name);
@@ -27,7 +83,207 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const SubtopologyDef
     }
   }
   // Children before parents, so that a processor's init() may already forward.
-  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) (*it)->init(*this);
+  try {
+    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) (*it)->init(*this);
+  } catch (...) {
+    closeStores();
+    throw;
+  }
+}
+
+void StreamTask::openStores(const Topology& topology, const SubtopologyDef& sub) {
+  const StreamsConfig::Resolved& config = *env_.config;
+  for (const auto& node : sub.nodes) {
+    for (const auto& name : topology.node(node).stores) {
+      connected_[node].insert(name);
+      if (store_by_name_.count(name)) continue;
+      const StoreDef* def = topology.storeDef(name);
+      if (def == nullptr) {
+        throw TopologyException("state store " + name + " is connected to processor " + node +
+                                " but was not added to the topology (addStateStore)");
+      }
+      auto ts = std::make_unique<TaskStore>();
+      ts->def = def;
+      state::StateStoreContext ctx;
+      ctx.store_dir = std::filesystem::path(config.state_dir) / config.application_id /
+                      id_.toString() / "rocksdb" / name;
+      ctx.rocksdb_resources = env_.rocksdb_resources;
+      const state::KeyValueStoreBuilder& builder = def->builder;
+      const bool logged = builder.loggingEnabled() && !env_.validate_only;
+      if (logged) {
+        ts->changelog_topic = resolveTopic(name + "-changelog", /*internal=*/true);
+        ts->logger = std::make_unique<ChangeLogger>(*this, ts->changelog_topic, def->timestamped);
+        ctx.change_logger = ts->logger.get();
+      }
+      state::ThreadCache* cache = nullptr;
+      if (builder.cachingEnabled() && !env_.validate_only && config.cache_max_bytes > 0) {
+        if (env_.cache == nullptr && !own_cache_) {
+          own_cache_ = std::make_unique<state::ThreadCache>(config.cache_max_bytes);
+        }
+        cache = env_.cache != nullptr ? env_.cache : own_cache_.get();
+        if (cache->maxBytes() <= 0) cache = nullptr;
+      }
+      auto build = [&]() -> std::unique_ptr<state::KeyValueStore> {
+        ts->caching = nullptr;
+        if (env_.validate_only) return std::make_unique<state::InMemoryKeyValueStore>(name);
+        std::unique_ptr<state::KeyValueStore> bytes = builder.build();  // (+ change-logging)
+        if (cache != nullptr) {
+          auto caching = std::make_unique<CachingKeyValueStore>(
+              std::move(bytes), cache, state::ThreadCache::nameSpace(id_.toString(), name),
+              static_cast<CacheContextProvider*>(this));
+          ts->caching = caching.get();
+          bytes = std::move(caching);
+        }
+        return bytes;
+      };
+      ts->bytes = build();
+      ts->persistent = ts->bytes->persistent();
+      absl::Status status = ts->bytes->init(ctx);
+      if (status.code() == absl::StatusCode::kDataLoss && ts->persistent) {
+        internal::logLine(LogLevel::kWarn, "task " + id_.toString() + ": state store " + name +
+                                               " is corrupt (" + status.ToString() +
+                                               "); wiping it, to be restored from its changelog");
+        ts->bytes.reset();
+        if (absl::Status w = state::RocksDbKeyValueStore::wipe(ctx.store_dir); !w.ok()) status = w;
+        ts->bytes = build();
+        status = ts->bytes->init(ctx);
+      }
+      if (!status.ok()) {
+        throw StreamsException("task " + id_.toString() + ": state store " + name +
+                               " did not open: " + status.ToString());
+      }
+      TaskStore* raw = ts.get();
+      store_by_name_[name] = raw;
+      stores_.push_back(std::move(ts));
+      raw->facade = def->make_facade(*raw->bytes, *this, raw->caching);
+    }
+  }
+}
+
+void StreamTask::closeStores() {
+  for (auto it = stores_.rbegin(); it != stores_.rend(); ++it) {
+    TaskStore& s = **it;
+    if (!s.bytes) continue;
+    if (absl::Status status = s.bytes->close(); !status.ok()) {
+      internal::logLine(LogLevel::kError, "task " + id_.toString() + ": closing state store " +
+                                              s.def->name() + ": " + status.ToString());
+    }
+  }
+}
+
+StateStore& StreamTask::stateStore(const std::string& processor, const std::string& store) {
+  auto it = connected_.find(processor);
+  if (it == connected_.end() || !it->second.count(store)) {
+    throw StreamsException(
+        "Processor " + processor + " has no access to StateStore " + store +
+        " as the store is not connected to the processor. If you add stores manually via "
+        "'.addStateStore()' make sure to connect the added store to the processor by providing "
+        "the processor name to '.addStateStore()' or connect them via "
+        "'.connectProcessorAndStateStores()'. DSL users need to provide the store name to "
+        "'.process()' or '.processValues()' to connect the store to the corresponding operator.");
+  }
+  return *store_by_name_.at(store)->facade;
+}
+
+const std::map<std::pair<std::string, int32_t>, int64_t>& StreamTask::prepareCommit() {
+  try {
+    // Upstream stores first, so that what their caches forward reaches the caches downstream in
+    // the same commit; again while a flush dirtied a cache flushed before it (a store written
+    // upstream of itself), a bounded number of times: what is left waits for the next commit.
+    for (size_t round = 0; round <= stores_.size(); ++round) {
+      bool flushed = false;
+      for (auto& s : stores_) {
+        if (s->caching != nullptr && s->caching->flushCache()) flushed = true;
+      }
+      if (!flushed) break;
+    }
+  } catch (const std::exception& e) {
+    throw StreamsException("task " + id_.toString() +
+                           ": exception while flushing the record caches: " + e.what());
+  }
+  for (auto& s : stores_) {
+    if (absl::Status status = s->bytes->flush(); !status.ok()) {
+      throw StreamsException("task " + id_.toString() + ": flushing state store " + s->def->name() +
+                             " failed: " + status.ToString());
+    }
+  }
+  return consumed_;
+}
+
+void StreamTask::postCommit(const std::map<std::pair<std::string, int32_t>, int64_t>& acked) {
+  for (auto& s : stores_) {
+    if (s->changelog_topic.empty()) continue;
+    auto it = acked.find({s->changelog_topic, id_.partition});
+    if (it == acked.end()) continue;
+    if (absl::Status status = s->bytes->writeCheckpoint(it->second); !status.ok()) {
+      throw StreamsException("task " + id_.toString() + ": checkpointing state store " +
+                             s->def->name() + " failed: " + status.ToString());
+    }
+  }
+}
+
+std::vector<StreamTask::StoreInfo> StreamTask::stores() const {
+  std::vector<StoreInfo> out;
+  for (const auto& s : stores_) {
+    StoreInfo info;
+    info.name = s->def->name();
+    info.store = s->bytes.get();
+    info.changelog_topic = s->changelog_topic;
+    info.changelog_partition = s->changelog_topic.empty() ? -1 : id_.partition;
+    info.timestamped = s->def->timestamped;
+    info.persistent = s->persistent;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+StateStore* StreamTask::findStateStore(const std::string& name) const {
+  auto it = store_by_name_.find(name);
+  return it == store_by_name_.end() ? nullptr : it->second->facade.get();
+}
+
+std::string StreamTask::changelogToStoreValue(bool timestamped, std::string_view value,
+                                              int64_t timestamp) {
+  if (!timestamped) return std::string(value);
+  std::string out;
+  out.reserve(8 + value.size());
+  appendTimestamp(out, timestamp);
+  out += value;
+  return out;
+}
+
+state::CacheRecordContext StreamTask::currentCacheContext() const {
+  state::CacheRecordContext c;
+  c.timestamp = record_timestamp_;
+  if (has_metadata_) {
+    c.offset = metadata_.offset;
+    c.partition = metadata_.partition;
+    c.topic = metadata_.topic;
+  }
+  if (record_headers_ != nullptr && !record_headers_->empty()) {
+    c.headers = encodeHeaders(*record_headers_);
+  }
+  return c;
+}
+
+void StreamTask::withCacheContext(const state::CacheRecordContext& context,
+                                  const std::function<void()>& fn) {
+  const Headers headers = decodeHeaders(context.headers);
+  const RecordMetadata saved_metadata = metadata_;
+  const bool saved_has_metadata = has_metadata_;
+  has_metadata_ = context.offset >= 0;
+  metadata_ = RecordMetadata{context.topic, context.partition, context.offset};
+  struct Restore {
+    StreamTask& task;
+    const RecordMetadata& metadata;
+    bool has_metadata;
+    ~Restore() {
+      task.metadata_ = metadata;
+      task.has_metadata_ = has_metadata;
+    }
+  } restore{*this, saved_metadata, saved_has_metadata};
+  RecordContextScope scope(*this, context.timestamp, &headers);
+  fn();
 }
 
 StreamTask::~StreamTask() {
@@ -42,7 +298,13 @@ StreamTask::~StreamTask() {
 void StreamTask::close() {
   if (closed_) return;
   closed_ = true;
-  for (auto& node : nodes_) node->close();
+  try {
+    for (auto& node : nodes_) node->close();
+  } catch (...) {
+    closeStores();
+    throw;
+  }
+  closeStores();
 }
 
 std::string StreamTask::resolveTopic(const std::string& name, bool internal) const {
@@ -65,6 +327,7 @@ void StreamTask::process(const RawRecord& raw) {
   has_metadata_ = true;
   if (raw.timestamp > stream_time_ms_) stream_time_ms_ = raw.timestamp;
   current_source_ = last_source_;
+  RecordContextScope scope(*this, raw.timestamp, &raw.headers);
   try {
     last_source_->processRaw(raw);
   } catch (const std::exception& e) {

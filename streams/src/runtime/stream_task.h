@@ -6,19 +6,49 @@
 // producer) and under TopologyTestDriver (records piped in, output captured), so tests exercise
 // the real processing code.
 //
+// State stores: the task makes every store its sub-topology's processors are connected to, from
+// the topology's StoreDefs, before the processors' init(), and closes them after the processors'
+// close(). Per store, outermost first:
+//
+//   KeyValueStore<K, V>            the typed facade processors get (getStateStore)
+//   CachingKeyValueStore           if the builder enables caching and cache.max.bytes > 0;
+//                                  namespace "<task>-<store>" of the thread's ThreadCache
+//   ChangeLoggingKeyValueStore     if logging is enabled: "<application.id>-<store>-changelog",
+//                                  partition = the task's partition, through the RecordSender
+//   RocksDbKeyValueStore           "<state.dir>/<application.id>/<task>/rocksdb/<store>"
+//   | InMemoryKeyValueStore
+//
+// A RocksDB directory that does not open (DataLoss: corrupt) is wiped and opened empty, to be
+// restored from the changelog.
+//
+// Committing (what the stream thread does on the commit interval; the test driver after every
+// input record, as Kafka's does):
+//   1. prepareCommit(): flushes the record caches — the deduplicated updates go downstream and
+//      to the stores and changelogs — then flushes the stores. Returns the input offsets.
+//   2. The thread flushes its producer (everything sent, changelog records included, is
+//      acknowledged) and commits those offsets.
+//   3. postCommit(acked changelog offsets): writes each logged store's checkpoint.
+// Closing: close() drops what is still in the caches; a clean close runs 1–3 first.
+//
 // Threads: a task is used by one thread at a time (its stream thread, or the test driver).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "kstreams/internal/node.h"
+#include "kstreams/state/rocksdb_resources.h"
+#include "kstreams/state/thread_cache.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "runtime/caching_key_value_store.h"
 
 namespace kstreams::internal {
 
@@ -37,20 +67,63 @@ struct TaskEnv {
   const StreamsConfig::Resolved* config = nullptr;
   RecordSender* sender = nullptr;
   std::function<int64_t()> wall_clock_ms;
+  // The stream thread's record cache (statestore.cache.max.bytes, shared by its tasks). Null:
+  // the task makes its own, of config->cache_max_bytes. Either way a bound of 0 disables
+  // caching, as in Kafka Streams.
+  state::ThreadCache* cache = nullptr;
+  // The RocksDB memory budget shared by the instance's stores. Null: the process default.
+  std::shared_ptr<state::RocksDbResources> rocksdb_resources;
+  // For checks that only build a task (KafkaStreams' serde check at construction): every store
+  // is a plain in-memory store, unlogged and uncached, so nothing touches the disk or Kafka.
+  bool validate_only = false;
 };
 
-class StreamTask final : public TaskContext {
+class StreamTask final : public TaskContext, private CacheContextProvider {
  public:
-  // Builds and initializes the nodes of `sub`. Throws (TopologyException, ConfigException) when
-  // the nodes cannot be wired or a serde default does not fit.
+  // Opens the stores and builds and initializes the nodes of `sub`. Throws (TopologyException,
+  // ConfigException, StreamsException for a store that does not open) when the nodes cannot be
+  // wired, a serde default does not fit, or a store fails.
   StreamTask(TaskId id, const Topology& topology, const SubtopologyDef& sub, TaskEnv env);
   ~StreamTask() override;
 
   // Processes one input record. Throws StreamsException naming the task, node, topic, partition
   // and offset when a processor (or a failing deserialization handler) throws.
   void process(const RawRecord& raw);
-  // Closes every processor (once; also done by the destructor).
+  // Closes every processor, then every store (once; also done by the destructor). What the
+  // record caches hold is dropped: call prepareCommit() (and commit) first for a clean close.
   void close();
+
+  // Commit step 1 (Kafka's StreamTask#prepareCommit): flushes the record caches — forwarding
+  // their deduplicated updates downstream, which may send records and write other stores — and
+  // then the stores. Returns the input offsets to commit once the producer has acknowledged
+  // everything sent so far (consumedOffsets()). Throws StreamsException when a store fails or a
+  // processor throws while the caches forward.
+  const std::map<std::pair<std::string, int32_t>, int64_t>& prepareCommit();
+  // Commit step 3, after the offsets are committed (Kafka's postCommit): records in each logged
+  // store the changelog offset it reflects, `acked` giving the offset of the last acknowledged
+  // record per (full changelog topic, partition); partitions absent from `acked` are skipped.
+  void postCommit(const std::map<std::pair<std::string, int32_t>, int64_t>& acked);
+
+  // A store of this task, for the runtime (restore, checkpoints, queries).
+  struct StoreInfo {
+    std::string name;
+    // The outermost byte layer: restoreBatch() here bypasses cache and changelog.
+    state::KeyValueStore* store = nullptr;
+    // Full changelog topic and partition; empty topic when the store is not logged.
+    std::string changelog_topic;
+    int32_t changelog_partition = -1;
+    // Values carry a timestamp prefix: restore with changelogToStoreValue().
+    bool timestamped = false;
+    bool persistent = false;
+  };
+  std::vector<StoreInfo> stores() const;
+  // The typed store `name` of this task (not checked for a connection), or nullptr.
+  StateStore* findStateStore(const std::string& name) const;
+  // The bytes a store holds for a changelog record of `timestamp` with `value` (Kafka's
+  // RecordConverters for timestamped stores: the changelog has the plain value and the
+  // timestamp in the record).
+  static std::string changelogToStoreValue(bool timestamped, std::string_view value,
+                                           int64_t timestamp);
 
   // The full names of the topics this task reads.
   const std::vector<std::string>& sourceTopics() const { return source_topics_; }
@@ -83,10 +156,26 @@ class StreamTask final : public TaskContext {
     env_.sender->send(topic, partition, key, value, timestamp, headers);
   }
   void onDeserializationError(const RawRecord& raw, const std::string& reason) override;
+  StateStore& stateStore(const std::string& processor, const std::string& store) override;
 
  private:
+  struct TaskStore;
+  class ChangeLogger;
+
+  void openStores(const Topology& topology, const SubtopologyDef& sub);
+  void closeStores();
+  // CacheContextProvider
+  state::CacheRecordContext currentCacheContext() const override;
+  void withCacheContext(const state::CacheRecordContext& context,
+                        const std::function<void()>& fn) override;
+
   TaskId id_;
   TaskEnv env_;
+  std::unique_ptr<state::ThreadCache> own_cache_;
+  std::vector<std::unique_ptr<TaskStore>> stores_;  // in topology order: upstream first
+  std::map<std::string, TaskStore*, std::less<>> store_by_name_;
+  // Processor → the stores connected to it.
+  std::map<std::string, std::set<std::string>, std::less<>> connected_;
   std::vector<std::unique_ptr<NodeInstance>> nodes_;
   std::vector<std::string> source_topics_;
   std::map<std::string, SourceNodeBase*, std::less<>> source_by_topic_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
+#include "kstreams/typed_key_value_store.h"
 
 namespace kstreams::internal {
 namespace {
@@ -107,6 +108,13 @@ absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options optio
       RecordCollector::create(o.producer_props, o.config->production_handler, o.name);
   if (!collector.ok()) return collector.status();
   thread->collector_ = *std::move(collector);
+  // Kafka Streams divides statestore.cache.max.bytes among the threads.
+  thread->cache_ = std::make_unique<state::ThreadCache>(o.config->cache_max_bytes /
+                                                        std::max(1, o.config->num_stream_threads));
+  absl::StatusOr<std::unique_ptr<StateRestorer>> restorer =
+      StateRestorer::create(o.consumer_props, o.name);
+  if (!restorer.ok()) return restorer.status();
+  thread->restorer_ = *std::move(restorer);
   return thread;
 }
 
@@ -147,6 +155,11 @@ void StreamThread::allowLeaving() {
     leaving_allowed_ = true;
   }
   phase_cv_.notify_all();
+}
+
+std::vector<TopicPartition> StreamThread::assignment() const {
+  std::lock_guard<std::mutex> lock(assignment_mu_);
+  return assignment_;
 }
 
 void StreamThread::join() {
@@ -222,6 +235,7 @@ void StreamThread::runLoop() {
     BatchGuard guard(batch.data(), n);
     if (callback_error_) std::rethrow_exception(callback_error_);
     // Step 3.
+    if (!restoring_.empty() && !restoreTasks()) break;  // shutdown during restoration
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
     // Step 4.
     for (int i = 0; i < n; ++i) process(batch[i]);
@@ -313,7 +327,47 @@ void StreamThread::process(const rd_kafka_message_t* message) {
                                   : std::nullopt);
     }
   }
+  dirty_ = true;
   task->process(raw);
+}
+
+bool StreamThread::restoreTasks() {
+  std::vector<StateRestorer::Target> targets;
+  std::vector<StreamTask*> tasks;
+  for (TaskId id : restoring_) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    tasks.push_back(it->second.get());
+    for (const StreamTask::StoreInfo& info : it->second->stores()) {
+      if (info.changelog_topic.empty()) continue;
+      StateRestorer::Target t;
+      t.store_name = info.name;
+      t.changelog = TopicPartition{info.changelog_topic, info.changelog_partition};
+      t.store = info.store;
+      if (info.timestamped) {
+        // The changelog has the plain value, the store the record's timestamp in front of it.
+        t.to_store_value = [](std::string_view value, int64_t timestamp, std::string& out) {
+          appendTimestamp(out, timestamp);
+          out.append(value);
+        };
+      }
+      targets.push_back(std::move(t));
+    }
+  }
+  std::shared_ptr<StateRestoreListener> listener =
+      options_.listener != nullptr ? options_.listener->restoreListener() : nullptr;
+  absl::StatusOr<StateRestorer::Summary> restored =
+      restorer_->restore(targets, listener, stop_requested_);
+  if (!restored.ok()) {
+    if (absl::IsCancelled(restored.status())) return false;
+    throw StreamsException(absl::StrCat(
+        options_.name, ": restoring state stores failed: ", restored.status().ToString()));
+  }
+  restoring_.clear();
+  if (options_.queryable_stores != nullptr) {
+    for (StreamTask* task : tasks) options_.queryable_stores->addTask(*task);
+  }
+  return true;
 }
 
 void StreamThread::maybeCommit(bool idle) {
@@ -328,22 +382,54 @@ void StreamThread::maybeCommit(bool idle) {
 
 void StreamThread::commit() {
   last_commit_ = std::chrono::steady_clock::now();
+  bool requested = false;
+  for (const auto& [id, task] : tasks_) {
+    requested = requested || task->commitRequested();
+    task->clearCommitRequest();
+  }
+  if (!dirty_ && !requested) return;  // nothing processed since the last commit
+  dirty_ = false;
+  // 6a: the caches flush (sending downstream and to the changelogs), the stores sync.
   RdKafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(8));
   for (const auto& [id, task] : tasks_) {
-    task->clearCommitRequest();
-    for (const auto& [tp, offset] : task->consumedOffsets()) {
+    for (const auto& [tp, offset] : task->prepareCommit()) {
       auto it = committed_.find(tp);
       if (it != committed_.end() && it->second == offset) continue;
       rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
           offset;
     }
   }
-  if (offsets->cnt == 0) return;
-  // Everything produced from the records being committed must be acknowledged first.
+  // 6b: everything produced from the records being committed must be acknowledged first.
   if (absl::Status s = collector_->flush(); !s.ok()) {
     throw StreamsException(absl::StrCat(options_.name, ": not committing: ", s.message()));
   }
-  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), /*async=*/0);
+  // 6c.
+  if (offsets->cnt > 0) commitOffsets(offsets.get());
+  // 6d: whether or not the offsets went through, the stores hold what their changelogs were
+  // acknowledged to hold.
+  checkpointStores();
+}
+
+void StreamThread::checkpointStores() {
+  for (const auto& [id, task] : tasks_) {
+    std::map<std::pair<std::string, int32_t>, int64_t> acked;
+    for (const StreamTask::StoreInfo& info : task->stores()) {
+      if (info.changelog_topic.empty()) continue;
+      std::optional<int64_t> offset =
+          collector_->acknowledgedOffset(info.changelog_topic, info.changelog_partition);
+      if (!offset) continue;
+      // An acknowledgement older than the checkpoint (from an earlier ownership of the task,
+      // before a restoration moved the checkpoint on) must not move it back.
+      std::optional<int64_t> current = info.store->checkpointedOffset();
+      if (current && *current >= *offset) continue;
+      acked[{info.changelog_topic, info.changelog_partition}] = *offset;
+    }
+    if (!acked.empty()) task->postCommit(acked);
+  }
+}
+
+void StreamThread::commitOffsets(rd_kafka_topic_partition_list_t* offsets) {
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets, /*async=*/0);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // E.g. REBALANCE_IN_PROGRESS or a lost generation: the partitions' next owner starts from
     // the previous commit, so some records are processed twice; none is lost.
@@ -352,6 +438,7 @@ void StreamThread::commit() {
                      " offsets failed (records after the previous "
                      "commit will be processed again): ",
                      rd_kafka_err2name(err)));
+    dirty_ = true;  // the next commit tries again (e.g. when idle, after the rebalance)
     return;
   }
   for (int i = 0; i < offsets->cnt; ++i) {
@@ -360,6 +447,7 @@ void StreamThread::commit() {
       log(LogLevel::kWarn, options_.name,
           absl::StrCat("commit of ", p.topic, "-", p.partition,
                        " failed: ", rd_kafka_err2name(p.err)));
+      dirty_ = true;
       continue;
     }
     committed_[{p.topic, p.partition}] = p.offset;
@@ -428,6 +516,14 @@ void StreamThread::onRebalance(rd_kafka_resp_err_t err,
     last_rkt_ = nullptr;
     last_route_ = nullptr;
     const bool shutting_down = state() == State::kPendingShutdown;
+    {
+      std::lock_guard<std::mutex> lock(assignment_mu_);
+      assignment_.clear();
+      for (int i = 0; assign && partitions != nullptr && i < partitions->cnt; ++i) {
+        assignment_.push_back(
+            TopicPartition{partitions->elems[i].topic, partitions->elems[i].partition});
+      }
+    }
     if (assign) {
       log(LogLevel::kInfo, options_.name,
           absl::StrCat("assigned ", partitions ? partitions->cnt : 0, " partitions"));
@@ -472,6 +568,8 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
   env.config = options_.config;
   env.sender = collector_.get();
   env.wall_clock_ms = &wallClockMs;
+  env.cache = cache_.get();
+  env.rocksdb_resources = options_.rocksdb_resources;
   for (int i = 0; i < partitions->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = partitions->elems[i];
     auto sub = topic_to_subtopology_.find(std::string_view(p.topic));
@@ -486,6 +584,14 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
     if (it == tasks_.end()) {
       it = tasks_.emplace(id, std::make_unique<StreamTask>(id, *options_.topology, def, env)).first;
       log(LogLevel::kInfo, options_.name, absl::StrCat("created task ", id.toString()));
+      // Its stores are restored (step 3) before it processes a record; the acknowledged
+      // offsets of their changelogs become their checkpoints (step 6d).
+      for (const StreamTask::StoreInfo& info : it->second->stores()) {
+        if (!info.changelog_topic.empty()) {
+          collector_->trackAcknowledgedOffsets(info.changelog_topic);
+        }
+      }
+      restoring_.push_back(id);
     }
     std::vector<StreamTask*>& route = routes_[p.topic];
     if (route.size() <= static_cast<size_t>(p.partition)) route.resize(p.partition + 1, nullptr);
@@ -494,6 +600,11 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
 }
 
 void StreamThread::closeTasks() {
+  // Queries first: removing a task waits for reads in progress on its stores.
+  if (options_.queryable_stores != nullptr) {
+    for (const auto& [id, task] : tasks_) options_.queryable_stores->removeTask(id);
+  }
+  restoring_.clear();
   for (auto& [id, task] : tasks_) {
     try {
       task->close();

@@ -17,23 +17,34 @@
 //          (TaskId{sub-topology, partition}), create them, assign.
 //      Records of partitions this thread no longer owns (fetched before a revocation) are
 //      dropped unprocessed: they were not committed, so their new owner processes them.
-//   3. When the assignment is complete, the thread is RUNNING.
+//   3. Restore: the stores of tasks created by the assignment are brought up to date from their
+//      changelogs (StateRestorer, a consumer of its own; blocking), then made queryable
+//      (QueryableStores). When the assignment is complete and restored, the thread is RUNNING.
 //   4. Hand each record to the task of its partition, which runs it through the sub-topology
 //      (output goes to the RecordCollector; deserialization errors go to the handler and the
 //      dead-letter queue inside the task).
 //   5. Serve the producer's delivery reports; a failure the production handler turned into
 //      kFail kills the thread here, before anything after it is committed.
 //   6. Commit when commit.interval.ms has passed, when a task asked for it, or when the poll
-//      found nothing new (idle): flush the producer until every record sent is acknowledged,
-//      check delivery errors, then commit the tasks' consumed offsets synchronously. An input
-//      offset is therefore committed only after all output of the records before it is
-//      acknowledged (at-least-once).
-//   7. Repeat from 2 until shutdown is requested; then finish the batch, commit (as in 6),
-//      close the tasks, wait until the client's other threads have committed too (see
-//      requestShutdown), close the consumer (leaving the group) and the producer.
+//      found nothing new (idle), if anything was processed since the last commit:
+//        a. prepareCommit() every task: flush its record caches (downstream, stores, changelogs)
+//           and its stores;
+//        b. flush the producer until every record sent is acknowledged, check delivery errors;
+//        c. commit the tasks' consumed offsets synchronously;
+//        d. checkpoint: write into each logged store the offset of the last acknowledged record
+//           of its changelog partition (the record collector tracks them from delivery
+//           reports), so that a restart replays only the changelog's tail.
+//      An input offset is therefore committed only after all output (and changelog records) of
+//      the records before it is acknowledged (at-least-once).
+//   7. Repeat from 2 until shutdown is requested; then finish the batch, commit (as in 6, which
+//      also checkpoints the stores), withdraw the tasks from queries, close them, wait until the
+//      client's other threads have committed too (see requestShutdown), close the consumer (leaving
+//      the group) and the producer.
 //   On an exception (from a processor, a failing handler, a fatal client error) the thread
 //   commits nothing more, closes its tasks and clients, becomes DEAD, and reports the exception
 //   to its Listener (the KafkaStreams client, which applies the uncaught-exception handler).
+//   A revocation commits (6) and then closes the revoked tasks, also withdrawing them from
+//   queries first; lost partitions close without committing.
 //
 // Why the `range` assignor: it gives partition i of every subscribed topic with the same
 // partition count to the same member, so a task's co-partitioned inputs (both sides of a join,
@@ -46,9 +57,10 @@
 // and rebalances are served by its own rebalance callback inside its own batch calls, which is
 // the sequential use librdkafka supports (2.0.0 release notes).
 //
-// Threads: the loop, the rebalance callback, the delivery-report callback and all task code run
-// on the thread itself; no lock is taken per record. start(), requestShutdown(),
-// awaitFinalCommit(), allowLeaving(), join(), state() and name() may be called from any thread.
+// Threads: the loop, the rebalance callback, the delivery-report callback, restoration and all
+// task code run on the thread itself; no lock is taken per record. start(), requestShutdown(),
+// awaitFinalCommit(), allowLeaving(), join(), state(), name() and assignment() may be called
+// from any thread.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -68,9 +80,14 @@
 
 #include "absl/status/statusor.h"
 #include "kafka/kafka_handles.h"
+#include "kstreams/state/rocksdb_resources.h"
+#include "kstreams/state/thread_cache.h"
+#include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "runtime/queryable_stores.h"
 #include "runtime/record_collector.h"
+#include "runtime/state_restorer.h"
 #include "runtime/stream_task.h"
 
 namespace kstreams::internal {
@@ -96,6 +113,8 @@ class StreamThread {
     virtual void onThreadStateChange(StreamThread& thread, State new_state, State old_state) = 0;
     // The thread has died of `error` (it is DEAD, its clients are closed).
     virtual void onThreadFailure(StreamThread& thread, const std::exception_ptr& error) = 0;
+    // The listener to report restoration to (null: none), asked before each restoration.
+    virtual std::shared_ptr<StateRestoreListener> restoreListener() { return nullptr; }
   };
 
   struct Options {
@@ -108,6 +127,10 @@ class StreamThread {
     ClientProperties consumer_props;
     ClientProperties producer_props;
     Listener* listener = nullptr;
+    // The client's RocksDB memory budget (null: the process default) and query directory
+    // (null: stores are not queryable), shared by its threads.
+    std::shared_ptr<state::RocksDbResources> rocksdb_resources;
+    std::shared_ptr<QueryableStores> queryable_stores;
   };
 
   static constexpr int kMaxBatch = 1000;
@@ -143,6 +166,10 @@ class StreamThread {
   // Waits for the OS thread to end. Not from the thread itself.
   void join();
 
+  // The partitions the group assigned to this thread now (empty between a revocation and the
+  // next assignment). Any thread.
+  std::vector<TopicPartition> assignment() const;
+
   State state() const { return state_.load(std::memory_order_acquire); }
   bool isAlive() const { return state() != State::kDead; }
   const std::string& name() const { return options_.name; }
@@ -159,9 +186,17 @@ class StreamThread {
   int pollBatch(rd_kafka_message_t** batch);
   void process(const rd_kafka_message_t* message);
   void maybeCommit(bool idle);
-  // Step 6: flush, check delivery errors, commit synchronously. Throws StreamsException on a
-  // production failure (nothing is committed then).
+  // Step 6: prepare the tasks, flush, check delivery errors, commit synchronously, checkpoint.
+  // Throws StreamsException on a production or store failure (nothing is committed then).
   void commit();
+  // Step 6c: commits `offsets` synchronously; a failure is logged and leaves the thread dirty,
+  // so that the next commit (at the latest the next idle poll) tries again.
+  void commitOffsets(rd_kafka_topic_partition_list_t* offsets);
+  // Step 6d.
+  void checkpointStores();
+  // Step 3: restores the tasks in restoring_ and makes them queryable. False when shutdown
+  // interrupted it (the loop then ends; the tasks never process a record).
+  bool restoreTasks();
   void completeShutdown(bool clean);
   void setState(State state);
 
@@ -190,12 +225,23 @@ class StreamThread {
   bool final_commit_done_ = false;    // guarded by phase_mu_
   bool leaving_allowed_ = false;      // guarded by phase_mu_
   std::unique_ptr<RecordCollector> collector_;
+  mutable std::mutex assignment_mu_;
+  std::vector<TopicPartition> assignment_;  // guarded by assignment_mu_
 
   // Everything below belongs to the stream thread.
   // Resolved source topic → index into options_.subtopologies.
   std::map<std::string, size_t, std::less<>> topic_to_subtopology_;
   std::vector<std::string> source_topics_;
+  // The record cache the thread's tasks share (statestore.cache.max.bytes / threads); declared
+  // before tasks_ so that it outlives them.
+  std::unique_ptr<state::ThreadCache> cache_;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  // Tasks created by the last assignment whose stores are not restored yet.
+  std::vector<TaskId> restoring_;
+  std::unique_ptr<StateRestorer> restorer_;
+  // Records processed since the last successful commit: without any, a commit has nothing to
+  // do (it would only sync the stores again).
+  bool dirty_ = false;
   // Routing: topic → task per partition number (nullptr: not ours).
   std::map<std::string, std::vector<StreamTask*>, std::less<>> routes_;
   // One-entry routing cache keyed by librdkafka's topic handle (records of one topic come in

@@ -1,8 +1,12 @@
 #include "kstreams/topology_test_driver.h"
 
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <set>
+#include <system_error>
 
+#include "kstreams/logging.h"
 #include "runtime/stream_task.h"
 
 namespace kstreams {
@@ -19,16 +23,44 @@ class TestDriverCore final : public RecordSender {
     if (!effective.get(StreamsConfig::kApplicationId)) {
       effective.set(StreamsConfig::kApplicationId, "topology-test-driver");
     }
+    if (!effective.get(StreamsConfig::kStateDir)) {
+      std::string dir = (std::filesystem::temp_directory_path() / "kstreams-ttd-XXXXXX").string();
+      if (::mkdtemp(dir.data()) == nullptr) {
+        throw std::runtime_error("TopologyTestDriver: cannot create a temporary state.dir");
+      }
+      temp_state_dir_ = dir;
+      effective.set(StreamsConfig::kStateDir, dir);
+    }
     resolved_ = effective.resolve(/*require_bootstrap=*/false);
+    cache_ = std::make_unique<state::ThreadCache>(resolved_.cache_max_bytes);
     TaskEnv env;
     env.config = &resolved_;
     env.sender = this;
     env.wall_clock_ms = [this] { return wall_clock_ms_; };
-    for (const auto& sub : topology.subtopologies()) {
-      auto task = std::make_unique<StreamTask>(TaskId{sub.id, 0}, topology, sub, env);
-      for (const auto& t : task->sourceTopics()) task_by_topic_[t] = task.get();
-      tasks_.push_back(std::move(task));
+    env.cache = cache_.get();
+    try {
+      for (const auto& sub : topology.subtopologies()) {
+        auto task = std::make_unique<StreamTask>(TaskId{sub.id, 0}, topology, sub, env);
+        for (const auto& t : task->sourceTopics()) task_by_topic_[t] = task.get();
+        tasks_.push_back(std::move(task));
+      }
+    } catch (...) {
+      tasks_.clear();
+      removeStateDir();
+      throw;
     }
+  }
+
+  ~TestDriverCore() override {
+    tasks_.clear();  // closes the stores
+    removeStateDir();
+  }
+
+  StateStore* stateStore(const std::string& name) {
+    for (const auto& task : tasks_) {
+      if (StateStore* s = task->findStateStore(name)) return s;
+    }
+    return nullptr;
   }
 
   void send(const std::string& topic, int32_t /*partition*/, std::optional<std::string_view> key,
@@ -41,6 +73,7 @@ class TestDriverCore final : public RecordSender {
     r.headers = headers;
     if (task_by_topic_.count(topic)) pending_.emplace_back(topic, r);
     output_[topic].push_back(std::move(r));
+    acked_[{topic, 0}] = produced_[topic]++;
   }
 
   void pipe(const std::string& topic, CapturedRecord record) {
@@ -89,14 +122,37 @@ class TestDriverCore final : public RecordSender {
     if (r.value) raw.value = *r.value;
     raw.headers = r.headers;
     it->second->process(raw);
+    // Kafka's driver commits after every record: the record caches flush (which may send more
+    // records to pending_), then the checkpoints take the changelog offsets "acknowledged".
+    it->second->prepareCommit();
+    it->second->postCommit(acked_);
+  }
+
+  void removeStateDir() {
+    std::error_code ec;
+    if (!temp_state_dir_.empty()) {
+      std::filesystem::remove_all(temp_state_dir_, ec);
+    } else if (!resolved_.state_dir.empty()) {
+      std::filesystem::remove_all(
+          std::filesystem::path(resolved_.state_dir) / resolved_.application_id, ec);
+    }
+    if (ec) {
+      internal::logLine(LogLevel::kWarn,
+                        "TopologyTestDriver: cannot remove its state directory: " + ec.message());
+    }
   }
 
   StreamsConfig::Resolved resolved_;
+  std::string temp_state_dir_;
+  std::unique_ptr<state::ThreadCache> cache_;
   std::vector<std::unique_ptr<StreamTask>> tasks_;
   std::map<std::string, StreamTask*> task_by_topic_;
   std::map<std::string, int64_t> next_offset_;
   std::map<std::string, std::deque<CapturedRecord>> output_;
   std::deque<std::pair<std::string, CapturedRecord>> pending_;
+  std::map<std::string, int64_t> produced_;
+  // Offset of the last record per (topic, partition 0), as a producer's acknowledgements say.
+  std::map<std::pair<std::string, int32_t>, int64_t> acked_;
 };
 
 }  // namespace internal
@@ -111,6 +167,10 @@ void TopologyTestDriver::advanceWallClockTime(int64_t ms) { core_->wall_clock_ms
 int64_t TopologyTestDriver::wallClockMs() const { return core_->wall_clock_ms_; }
 std::vector<std::string> TopologyTestDriver::producedTopicNames() const {
   return core_->producedTopics();
+}
+
+StateStore* TopologyTestDriver::stateStore(const std::string& name) {
+  return core_->stateStore(name);
 }
 
 void TopologyTestDriver::pipeRaw(const std::string& topic, std::optional<std::string> key,

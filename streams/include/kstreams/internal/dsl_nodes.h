@@ -433,6 +433,7 @@ class FixedKeyProcessorNode final : public TypedNode<K, VIn>,
   }
   void close() override { processor_->close(); }
   void process(Record<K, VIn> record) override {
+    TaskContext::RecordContextScope scope(*task_, record.timestamp(), nullptr);
     processor_->process(FixedKeyRecordAccess::wrap(std::move(record)));
   }
 
@@ -456,6 +457,9 @@ class FixedKeyProcessorNode final : public TypedNode<K, VIn>,
   int64_t currentSystemTimeMs() const override { return task_->wallClockMs(); }
   int64_t currentStreamTimeMs() const override { return task_->streamTimeMs(); }
   void commit() override { task_->requestCommit(); }
+  StateStore& stateStore(const std::string& name) override {
+    return task_->stateStore(this->name(), name);
+  }
 
  private:
   std::unique_ptr<FixedKeyProcessor<K, VIn, VOut>> processor_;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,16 @@ class InternalStreamsBuilder {
   // Advances the counter three times (sink, filter, source), as Java does even for user names.
   RepartitionNames newRepartitionNames(const std::string& prefix);
 
+  // Java's InternalNameProvider#newStoreName: `prefix` + "STATE-STORE-" + the counter as %010d
+  // (the same counter as processor names).
+  std::string newStoreName(std::string_view prefix);
+
+  // Java's KStreamImpl keeps the repartition node it made for an unnamed join and reuses it for
+  // the stream's next unnamed join: the repartitioned source made for the key-changed node
+  // `node`, if any.
+  std::optional<std::string> joinRepartitionSource(const std::string& node) const;
+  void setJoinRepartitionSource(const std::string& node, const std::string& source);
+
   // Java merges two stream() calls on the same topics into one source node
   // (InternalStreamsBuilder#mergeDuplicateSourceNodes). Returns the existing source's name when
   // one reads exactly `topics` (in any order) with the same key/value types and serde objects;
@@ -78,6 +89,11 @@ class InternalStreamsBuilder {
   int32_t index_ = 0;
   bool built_ = false;
   std::vector<StreamSource> sources_;
+  std::map<std::string, std::string> join_repartition_sources_;
 };
+
+// Logs a warning that a stateful operation's store has a generated name (which shifts when the
+// topology changes, orphaning the store and its changelog).
+void warnGeneratedStoreName(const std::string& store, const std::string& processor);
 
 }  // namespace kstreams::internal

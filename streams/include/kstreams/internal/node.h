@@ -18,6 +18,7 @@
 #include "kstreams/processor.h"
 #include "kstreams/record.h"
 #include "kstreams/serde.h"
+#include "kstreams/serdes.h"
 #include "kstreams/task_id.h"
 
 namespace kstreams::internal {
@@ -40,6 +41,42 @@ class NodeInstance;
 class TaskContext {
  public:
   virtual ~TaskContext() = default;
+
+  // The timestamp and headers of the record being processed (Kafka's record context). The task
+  // sets them for each input record, stateful nodes for each record they receive (a
+  // RecordContextScope), and a flushing record cache for each entry it flushes. Stores read
+  // them: the changelog record's timestamp, the context a cached write remembers. Inline and
+  // non-virtual: setting them costs two stores per hop.
+  int64_t recordTimestamp() const { return record_timestamp_; }
+  const Headers& recordHeaders() const {
+    static const Headers kNone;
+    return record_headers_ != nullptr ? *record_headers_ : kNone;
+  }
+  // Sets the record context until destroyed, then restores the previous one. `headers` (null:
+  // none) must outlive the scope.
+  class RecordContextScope {
+   public:
+    RecordContextScope(TaskContext& task, int64_t timestamp, const Headers* headers)
+        : task_(task), timestamp_(task.record_timestamp_), headers_(task.record_headers_) {
+      task.record_timestamp_ = timestamp;
+      task.record_headers_ = headers;
+    }
+    ~RecordContextScope() {
+      task_.record_timestamp_ = timestamp_;
+      task_.record_headers_ = headers_;
+    }
+    RecordContextScope(const RecordContextScope&) = delete;
+    RecordContextScope& operator=(const RecordContextScope&) = delete;
+
+   private:
+    TaskContext& task_;
+    int64_t timestamp_;
+    const Headers* headers_;
+  };
+
+  // The state store `store` of this task as seen by node `processor`. Throws StreamsException
+  // (Kafka's wording) when the store is not connected to that processor.
+  virtual StateStore& stateStore(const std::string& processor, const std::string& store) = 0;
   virtual const std::string& applicationId() const = 0;
   virtual TaskId taskId() const = 0;
   virtual const RecordMetadata* recordMetadata() const = 0;
@@ -52,12 +89,16 @@ class TaskContext {
   virtual std::shared_ptr<const SerdeBase> defaultValueSerde() const = 0;
   // Produces serialized bytes (partition -1: chosen from the key by the producer's partitioner,
   // murmur2 as in Java clients). The bytes are copied before the call returns.
-  virtual void send(const std::string& topic, int32_t partition, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp,
-                    const Headers& headers) = 0;
+  virtual void send(const std::string& topic, int32_t partition,
+                    std::optional<std::string_view> key, std::optional<std::string_view> value,
+                    int64_t timestamp, const Headers& headers) = 0;
   // Applies the deserialization exception handler to `raw`: returns to skip the record, throws
   // StreamsException to fail the task.
   virtual void onDeserializationError(const RawRecord& raw, const std::string& reason) = 0;
+
+ protected:
+  int64_t record_timestamp_ = -1;
+  const Headers* record_headers_ = nullptr;
 };
 
 class NodeInstance {
@@ -103,12 +144,32 @@ class SourceNodeBase : public NodeInstance {
   virtual void processRaw(const RawRecord& raw) = 0;
 };
 
+// Adapts a configured default serde of another type to Serde<T> where that is meaningful:
+// std::optional<U> from a Serde<U> (a Kafka null is nullopt), and Change<U> (change.h) from a
+// Serde<U>. Returns null when `fallback` does not fit.
+template <typename T>
+struct DefaultSerdeAdapter {
+  static std::shared_ptr<const Serde<T>> adapt(const std::shared_ptr<const SerdeBase>&) {
+    return nullptr;
+  }
+};
+template <typename U>
+struct DefaultSerdeAdapter<std::optional<U>> {
+  static std::shared_ptr<const Serde<std::optional<U>>> adapt(
+      const std::shared_ptr<const SerdeBase>& fallback) {
+    auto inner = std::dynamic_pointer_cast<const Serde<U>>(fallback);
+    if (!inner) return nullptr;
+    return std::make_shared<const serdes_internal::OptionalSerde<U>>(std::move(inner));
+  }
+};
+
 template <typename Serde>
 std::shared_ptr<const Serde> resolveSerde(std::shared_ptr<const Serde> explicit_serde,
                                           std::shared_ptr<const SerdeBase> fallback,
                                           const std::string& node, const char* which) {
   if (explicit_serde) return explicit_serde;
-  auto typed = std::dynamic_pointer_cast<const Serde>(fallback);
+  std::shared_ptr<const Serde> typed = std::dynamic_pointer_cast<const Serde>(fallback);
+  if (!typed) typed = DefaultSerdeAdapter<typename Serde::Type>::adapt(fallback);
   if (!typed) {
     throw ConfigException(std::string("default.") + which + ".serde",
                           (fallback ? fallback->name() + " does not produce" : "not set, and") +
@@ -217,7 +278,13 @@ class ProcessorNode final : public TypedNode<KIn, VIn>, public ProcessorContext<
     processor_->init(*this);
   }
   void close() override { processor_->close(); }
-  void process(Record<KIn, VIn> record) override { processor_->process(std::move(record)); }
+  void process(Record<KIn, VIn> record) override {
+    // The processor may write stores, which log with this record's timestamp. (Not its headers:
+    // the record is moved into the processor. Only DSL nodes forward what a cache flushes, and
+    // they set their headers themselves.)
+    TaskContext::RecordContextScope scope(*task_, record.timestamp(), nullptr);
+    processor_->process(std::move(record));
+  }
 
   // ProcessorContext
   void forward(Record<KOut, VOut> record) override {
@@ -241,6 +308,9 @@ class ProcessorNode final : public TypedNode<KIn, VIn>, public ProcessorContext<
   int64_t currentSystemTimeMs() const override { return task_->wallClockMs(); }
   int64_t currentStreamTimeMs() const override { return task_->streamTimeMs(); }
   void commit() override { task_->requestCommit(); }
+  StateStore& stateStore(const std::string& name) override {
+    return task_->stateStore(this->name(), name);
+  }
 
  private:
   std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor_;

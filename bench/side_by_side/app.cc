@@ -1,0 +1,575 @@
+// kstreams_bench_app — the processing process of the side-by-side benchmark (scripts/bench) for
+// the two C++ systems. It follows the Java peer's contract (bench/peers/README.md) so that the
+// driver starts, watches and stops all three systems the same way:
+//
+//   kstreams_bench_app --system kstreams|librdkafka --workload W --bootstrap-servers B
+//       --application-id A --input T --output O --threads N [--commit-interval-ms 1000]
+//       [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]
+//       [--state-dir /tmp/kstreams-bench-app]
+//
+// - stdout: "RUNNING" (once, when processing can start), "STOPPED" (after a clean stop on
+//   SIGTERM/SIGINT, exit 0); everything else on stderr, ending with the peak RSS line
+//   "kstreams_bench_app: peak_rss_kb=N (VmHWM, M MiB)".
+// - Exit codes: 0 ok, 1 failure (no STOPPED), 2 workload not implemented, 64 usage error.
+//
+// Systems:
+//   kstreams    the workload as a kstreams DSL topology run by kstreams::KafkaStreams, with the
+//               settings below and kstreams' defaults for everything else.
+//   librdkafka  the ceiling: a plain C++ consume→produce loop on librdkafka's C API per thread
+//               (consumer group `A`, range assignor, rd_kafka_consume_batch_queue of up to 1000
+//               messages, rd_kafka_producev with a copy of each record and the input timestamp),
+//               at-least-once like the others: every commit.interval.ms it flushes the producer,
+//               then commits the offsets it has processed (synchronously). Its librdkafka
+//               settings are kstreams' defaults (kafka_streams.h), so the two differ by the
+//               library only. passthrough and stateless only.
+//
+// Workloads (the Java peer's Topologies.java):
+//   passthrough  every record unchanged (bytes in, bytes out)
+//   stateless    filter(seq even) → mapValues(upper-case) → to
+//   count        groupByKey → count (RocksDB store "counts" + changelog, record cache) →
+//                toStream → to (String key, 8-byte big-endian long)
+//   windowed-count  not implemented yet (exit 2)
+//
+// Settings given to every system (the flags above): num.stream.threads, commit.interval.ms,
+// statestore.cache.max.bytes, and the producer's linger.ms, batch.size (bytes) and acks.
+// Compression: none (every system's default).
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common.h"
+#include "kstreams/kafka_streams.h"
+#include "kstreams/kstream.h"
+#if __has_include("kstreams/ktable.h")
+#include "kstreams/ktable.h"
+#endif
+#include "kstreams/serdes.h"
+#include "kstreams/streams_builder.h"
+#include "kstreams/streams_config.h"
+
+namespace {
+
+constexpr const char* kProgram = "kstreams_bench_app";
+
+struct Settings {
+  std::string system, workload, bootstrap, application_id, input, output, state_dir;
+  int threads = 1;
+  int64_t commit_interval_ms = 1000;
+  int64_t cache_max_bytes = 10 * 1024 * 1024;
+  int64_t linger_ms = 5;
+  int64_t batch_size = 1'048'576;
+  std::string acks = "1";
+};
+
+std::atomic<bool> g_running_printed{false};
+std::atomic<bool> g_failed{false};
+
+void printRunning() {
+  if (!g_running_printed.exchange(true)) {
+    std::fputs("RUNNING\n", stdout);
+    std::fflush(stdout);
+  }
+}
+
+// Waits for SIGTERM/SIGINT (blocked in every thread by main()) or for a failure. True when a
+// signal asked to stop.
+bool waitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  const timespec tick{0, 100'000'000};
+  while (!g_failed.load()) {
+    if (sigtimedwait(&set, nullptr, &tick) > 0) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// System kstreams
+
+// Whether the DSL has the stateful operators yet (KGroupedStream/KTable come with issue 3).
+template <typename Stream>
+concept HasGroupByKey = requires(Stream s) {
+  s.groupByKey();
+};
+
+// Adds the count workload to `stream`; false while the DSL cannot express it. Java's
+//   groupByKey(Grouped.with(String, String))
+//       .count(Materialized.as("counts").withKeySerde(String).withValueSerde(Long))
+//       .toStream().to(output, Produced.with(String, Long))
+template <typename Stream>
+bool addCount(Stream stream, const std::string& output) {
+  if constexpr (HasGroupByKey<Stream>) {
+    namespace Serdes = kstreams::Serdes;
+    stream.groupByKey(kstreams::Grouped(Serdes::String(), Serdes::String()))
+        .count(kstreams::Materialized<std::string, int64_t>::as("counts")
+                   .withKeySerde(Serdes::String())
+                   .withValueSerde(Serdes::Int64()))
+        .toStream()
+        .to(output, kstreams::Produced(Serdes::String(), Serdes::Int64()));
+    return true;
+  } else {
+    (void)stream;
+    (void)output;
+    return false;
+  }
+}
+
+// The workload's topology; nullopt (with a message on stderr) when kstreams cannot express it yet.
+std::optional<kstreams::Topology> buildTopology(const Settings& s) {
+  namespace Serdes = kstreams::Serdes;
+  kstreams::StreamsBuilder builder;
+  if (s.workload == "passthrough") {
+    builder.stream(s.input, kstreams::Consumed(Serdes::Bytes(), Serdes::Bytes()))
+        .to(s.output, kstreams::Produced(Serdes::Bytes(), Serdes::Bytes()));
+  } else if (s.workload == "stateless") {
+    builder.stream(s.input, kstreams::Consumed(Serdes::String(), Serdes::String()))
+        .filter([](const std::string&, const std::string& value) { return sbs::evenSeq(value); })
+        .mapValues([](std::string value) {  // moved in: upper-cased in place
+          sbs::toUpperAscii(value);
+          return value;
+        })
+        .to(s.output, kstreams::Produced(Serdes::String(), Serdes::String()));
+  } else if (s.workload == "count") {
+    if (!addCount(builder.stream(s.input, kstreams::Consumed(Serdes::String(), Serdes::String())),
+                  s.output)) {
+      std::fprintf(stderr, "%s: workload count: the kstreams DSL has no groupByKey().count() yet\n",
+                   kProgram);
+      return std::nullopt;
+    }
+  } else {
+    std::fprintf(stderr, "%s: workload %s: not implemented on the C++ side yet\n", kProgram,
+                 s.workload.c_str());
+    return std::nullopt;
+  }
+  return builder.build();
+}
+
+int runKstreams(const Settings& s) {
+  std::optional<kstreams::Topology> topology = buildTopology(s);
+  if (!topology) return sbs::kExitNotImplemented;
+
+  kstreams::StreamsConfig config{
+      {kstreams::StreamsConfig::kApplicationId, s.application_id},
+      {kstreams::StreamsConfig::kBootstrapServers, s.bootstrap},
+      {kstreams::StreamsConfig::kNumStreamThreads, std::to_string(s.threads)},
+      {kstreams::StreamsConfig::kCommitIntervalMs, std::to_string(s.commit_interval_ms)},
+      {kstreams::StreamsConfig::kCacheMaxBytes, std::to_string(s.cache_max_bytes)},
+      {kstreams::StreamsConfig::kStateDir, s.state_dir},
+      {"producer.linger.ms", std::to_string(s.linger_ms)},
+      {"producer.batch.size", std::to_string(s.batch_size)},
+      {"producer.acks", s.acks},
+  };
+  std::fprintf(stderr,
+               "%s: system=kstreams workload=%s input=%s output=%s application.id=%s threads=%d "
+               "commit.interval.ms=%lld statestore.cache.max.bytes=%lld linger.ms=%lld "
+               "batch.size=%lld acks=%s state.dir=%s\n",
+               kProgram, s.workload.c_str(), s.input.c_str(), s.output.c_str(),
+               s.application_id.c_str(), s.threads, static_cast<long long>(s.commit_interval_ms),
+               static_cast<long long>(s.cache_max_bytes), static_cast<long long>(s.linger_ms),
+               static_cast<long long>(s.batch_size), s.acks.c_str(), s.state_dir.c_str());
+
+  kstreams::KafkaStreams streams(std::move(*topology), config);
+  streams.setStateListener([](kstreams::KafkaStreams::State now, kstreams::KafkaStreams::State) {
+    if (now == kstreams::KafkaStreams::State::kRunning) printRunning();
+    if (now == kstreams::KafkaStreams::State::kPendingError ||
+        now == kstreams::KafkaStreams::State::kError) {
+      g_failed = true;
+    }
+  });
+  streams.setUncaughtExceptionHandler([](const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::fprintf(stderr, "%s: stream thread failed: %s\n", kProgram, x.what());
+    } catch (...) {
+      std::fprintf(stderr, "%s: stream thread failed\n", kProgram);
+    }
+    g_failed = true;
+    return kstreams::StreamThreadExceptionResponse::kShutdownClient;
+  });
+  if (absl::Status st = streams.start(); !st.ok()) {
+    std::fprintf(stderr, "%s: start: %s\n", kProgram, st.ToString().c_str());
+    return sbs::kExitFailure;
+  }
+  const bool stop_requested = waitForStopSignal();
+  const bool closed = streams.close(std::chrono::seconds(30));
+  if (!closed) std::fprintf(stderr, "%s: KafkaStreams::close did not finish in 30 s\n", kProgram);
+  if (g_failed || !closed) return sbs::kExitFailure;
+  if (stop_requested) {
+    std::fputs("STOPPED\n", stdout);
+    std::fflush(stdout);
+  }
+  return sbs::kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// System librdkafka
+
+using Props = std::map<std::string, std::string>;
+
+struct RdDeleter {
+  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
+  void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
+  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
+  void operator()(rd_kafka_topic_partition_list_t* p) const {
+    rd_kafka_topic_partition_list_destroy(p);
+  }
+};
+
+std::atomic<int> g_threads_running{0};
+std::atomic<bool> g_stop{false};
+
+// One consume→produce loop: its own consumer (in the group) and producer, as a stream thread.
+class RawLoop {
+ public:
+  RawLoop(const Settings& s, int index) : s_(s), index_(index) {}
+
+  // Runs until g_stop; false (with a message on stderr) on a failure.
+  bool run() {
+    const std::string client = s_.application_id + "-RawLoop-" + std::to_string(index_);
+    Props consumer_props = {
+        {"bootstrap.servers", s_.bootstrap},   {"group.id", s_.application_id},
+        {"client.id", client + "-consumer"},   {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"}, {"partition.assignment.strategy", "range"},
+        {"auto.offset.reset", "earliest"},     {"socket.nagle.disable", "true"},
+    };
+    // kstreams' producer defaults (kafka_streams.h) plus the shared settings.
+    Props producer_props = {
+        {"bootstrap.servers", s_.bootstrap},
+        {"client.id", client + "-producer"},
+        {"partitioner", "murmur2_random"},
+        {"linger.ms", std::to_string(s_.linger_ms)},
+        {"batch.size", std::to_string(s_.batch_size)},
+        {"batch.num.messages", "10000"},
+        {"queue.buffering.max.messages", "100000"},
+        {"acks", s_.acks},
+        {"enable.idempotence", "false"},
+        {"socket.nagle.disable", "true"},
+    };
+    rd_kafka_conf_t* cconf = makeConf(consumer_props);
+    rd_kafka_conf_t* pconf = makeConf(producer_props);
+    if (!cconf || !pconf) return false;
+    rd_kafka_conf_set_opaque(cconf, this);
+    rd_kafka_conf_set_rebalance_cb(cconf, &RawLoop::onRebalance);
+    rd_kafka_conf_set_opaque(pconf, this);
+    rd_kafka_conf_set_dr_msg_cb(pconf, &RawLoop::onDelivery);
+    char err[512];
+    producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof(err)));
+    if (!producer_) return fail(std::string("producer: ") + err);
+    consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof(err)));
+    if (!consumer_) return fail(std::string("consumer: ") + err);
+    rd_kafka_poll_set_consumer(consumer_.get());
+    out_topic_.reset(rd_kafka_topic_new(producer_.get(), s_.output.c_str(), nullptr));
+
+    std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> topics(
+        rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), s_.input.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto e = rd_kafka_subscribe(consumer_.get(), topics.get())) {
+      return fail(std::string("subscribe: ") + rd_kafka_err2str(e));
+    }
+    const bool stateless = s_.workload == "stateless";
+    {
+      std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(
+          rd_kafka_queue_get_consumer(consumer_.get()));
+      constexpr size_t kBatch = 1000;
+      std::vector<rd_kafka_message_t*> msgs(kBatch);
+      std::string value;
+      auto next_commit =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
+      while (!g_stop.load(std::memory_order_relaxed) && error_.empty()) {
+        // What is there now; else wait (up to 100 ms) for one record, then take what came
+        // with it. (A batch call with a timeout would wait for a full batch when input trickles.)
+        ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), kBatch);
+        if (n == 0) {
+          n = rd_kafka_consume_batch_queue(queue.get(), 100, msgs.data(), 1);
+          if (n == 1) {
+            const ssize_t more =
+                rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data() + 1, kBatch - 1);
+            n += std::max<ssize_t>(0, more);
+          }
+        }
+        if (n > 0 && first_consume_ns_ == 0) first_consume_ns_ = sbs::steadyNs();
+        // RUNNING as kstreams' stream threads reach it: after the first poll that follows the
+        // assignment (with a backlog waiting, about when the first records arrive).
+        if (assigned_ && !running_ && ++g_threads_running == s_.threads) printRunning();
+        running_ = running_ || assigned_;
+        if (n < 0) {
+          fail(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
+          break;
+        }
+        for (ssize_t i = 0; i < n; ++i) {
+          rd_kafka_message_t* m = msgs[i];
+          if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+              fail(std::string("consume: ") + rd_kafka_message_errstr(m));
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+          }
+          const void* payload = m->payload;
+          size_t len = m->len;
+          bool keep = true;
+          if (stateless) {
+            std::string_view v(static_cast<const char*>(m->payload), m->len);
+            try {
+              keep = sbs::evenSeq(v);
+            } catch (const std::exception& e) {
+              fail(e.what());
+              keep = false;
+            }
+            if (keep) {
+              value.assign(v);
+              sbs::toUpperAscii(value);
+              payload = value.data();
+              len = value.size();
+            }
+          }
+          if (keep) produce(m, payload, len);
+          offsets_[m->partition] = m->offset + 1;
+          rd_kafka_message_destroy(m);
+        }
+        rd_kafka_poll(producer_.get(), 0);
+        if (std::chrono::steady_clock::now() >= next_commit) {
+          commit();
+          next_commit =
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
+        }
+      }
+    }  // the consumer queue goes before the consumer closes
+    if (error_.empty()) commit();
+    std::fprintf(stderr,
+                 "%s: librdkafka loop %d: first record %.1f ms, first delivery %.1f ms after the "
+                 "assignment\n",
+                 kProgram, index_, static_cast<double>(first_consume_ns_ - assigned_ns_) / 1e6,
+                 static_cast<double>(first_delivery_ns_ - assigned_ns_) / 1e6);
+    rd_kafka_consumer_close(consumer_.get());
+    return error_.empty();
+  }
+
+ private:
+  rd_kafka_conf_t* makeConf(const Props& props) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        fail(k + "=" + v + ": " + err);
+        return nullptr;
+      }
+    }
+    return conf;
+  }
+
+  bool fail(const std::string& what) {
+    if (error_.empty()) {
+      error_ = what;
+      std::fprintf(stderr, "%s: librdkafka loop %d: %s\n", kProgram, index_, what.c_str());
+    }
+    g_failed = true;
+    return false;
+  }
+
+  void produce(const rd_kafka_message_t* m, const void* payload, size_t len) {
+    const int64_t ts = rd_kafka_message_timestamp(m, nullptr);
+    for (;;) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(out_topic_.get()),
+                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                  RD_KAFKA_V_KEY(m->key, m->key_len),
+                                                  RD_KAFKA_V_VALUE(const_cast<void*>(payload), len),
+                                                  RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        fail(std::string("produce: ") + rd_kafka_err2str(err));
+        return;
+      }
+      rd_kafka_poll(producer_.get(), 1);
+    }
+  }
+
+  // At-least-once: everything produced so far acknowledged, then the offsets committed.
+  void commit() {
+    if (offsets_.empty()) return;
+    if (auto err = rd_kafka_flush(producer_.get(), 60'000)) {
+      fail(std::string("flush: ") + rd_kafka_err2str(err));
+      return;
+    }
+    if (delivery_failures_ > 0) {
+      fail("delivery failed: " + delivery_error_);
+      return;
+    }
+    std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets_.size())));
+    for (const auto& [partition, offset] : offsets_) {
+      rd_kafka_topic_partition_list_add(list.get(), s_.input.c_str(), partition)->offset = offset;
+    }
+    if (auto err = rd_kafka_commit(consumer_.get(), list.get(), 0)) {
+      fail(std::string("commit: ") + rd_kafka_err2str(err));
+      return;
+    }
+    offsets_.clear();
+  }
+
+  static void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<RawLoop*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(rk, partitions);
+      if (!self->assigned_) {
+        self->assigned_ = true;
+        self->assigned_ns_ = sbs::steadyNs();
+      }
+    } else {
+      self->commit();  // what was processed before the partitions go
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<RawLoop*>(opaque);
+    if (self->first_delivery_ns_ == 0) self->first_delivery_ns_ = sbs::steadyNs();
+    if (m->err && self->delivery_failures_++ == 0) {
+      self->delivery_error_ = rd_kafka_err2str(m->err);
+    }
+  }
+
+  const Settings& s_;
+  const int index_;
+  std::unique_ptr<rd_kafka_t, RdDeleter> producer_, consumer_;
+  std::unique_ptr<rd_kafka_topic_t, RdDeleter> out_topic_;
+  std::map<int32_t, int64_t> offsets_;  // next offset to commit, per input partition
+  bool assigned_ = false, running_ = false;
+  int64_t assigned_ns_ = 0, first_consume_ns_ = 0, first_delivery_ns_ = 0;
+  int64_t delivery_failures_ = 0;
+  std::string delivery_error_;
+  std::string error_;
+};
+
+int runLibrdkafka(const Settings& s) {
+  std::fprintf(stderr,
+               "%s: system=librdkafka workload=%s input=%s output=%s group.id=%s threads=%d "
+               "commit.interval.ms=%lld linger.ms=%lld batch.size=%lld acks=%s\n",
+               kProgram, s.workload.c_str(), s.input.c_str(), s.output.c_str(),
+               s.application_id.c_str(), s.threads, static_cast<long long>(s.commit_interval_ms),
+               static_cast<long long>(s.linger_ms), static_cast<long long>(s.batch_size),
+               s.acks.c_str());
+  std::vector<std::unique_ptr<RawLoop>> loops;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < s.threads; ++i) {
+    loops.push_back(std::make_unique<RawLoop>(s, i + 1));
+    threads.emplace_back([loop = loops.back().get()] { loop->run(); });
+  }
+  const bool stop_requested = waitForStopSignal();
+  g_stop = true;
+  for (auto& t : threads) t.join();
+  if (g_failed) return sbs::kExitFailure;
+  if (stop_requested) {
+    std::fputs("STOPPED\n", stdout);
+    std::fflush(stdout);
+  }
+  return sbs::kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+constexpr const char* kUsage =
+    "usage: kstreams_bench_app [--mode streams] --system kstreams|librdkafka --workload W "
+    "--bootstrap-servers B\n"
+    "         --application-id A --input T --output O [--threads 1] [--commit-interval-ms 1000]\n"
+    "         [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]\n"
+    "         [--state-dir /tmp/kstreams-bench-app]\n"
+    "       kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]\n"
+    "  W: passthrough|stateless|count|windowed-count (librdkafka: passthrough|stateless)\n";
+
+int run(int argc, char** argv) {
+  sbs::Args args(argc, argv);
+  args.allowOnly({"mode", "system", "workload", "bootstrap-servers", "application-id", "input",
+                  "output", "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms",
+                  "batch-size", "acks", "state-dir"});
+  const std::string mode = args.get("mode", "streams");
+  if (mode != "streams" && mode != "describe") throw sbs::UsageError("unknown --mode " + mode);
+  const bool describe = mode == "describe";
+  Settings s;
+  s.system = args.required("system");
+  s.workload = args.required("workload");
+  if (s.system != "kstreams" && s.system != "librdkafka") {
+    throw sbs::UsageError("unknown --system '" + s.system + "'");
+  }
+  if (s.workload != "passthrough" && s.workload != "stateless" && s.workload != "count" &&
+      s.workload != "windowed-count") {
+    throw sbs::UsageError("unknown --workload '" + s.workload + "'");
+  }
+  if (s.system == "librdkafka" && s.workload != "passthrough" && s.workload != "stateless") {
+    throw sbs::UsageError("--system librdkafka runs passthrough and stateless only");
+  }
+  s.input = describe ? args.get("input", "input") : args.required("input");
+  s.output = describe ? args.get("output", "output") : args.required("output");
+  if (describe) {
+    // Like the Java peer's --mode describe: the topology, or exit 2 when not implemented.
+    if (s.system == "librdkafka") {
+      std::printf("librdkafka loop: consume %s → %s → produce %s\n", s.input.c_str(),
+                  s.workload == "stateless" ? "filter(even seq) → upper-case" : "as is",
+                  s.output.c_str());
+      return sbs::kExitOk;
+    }
+    std::optional<kstreams::Topology> topology = buildTopology(s);
+    if (!topology) return sbs::kExitNotImplemented;
+    std::cout << topology->describe() << std::flush;
+    return sbs::kExitOk;
+  }
+  s.bootstrap = args.required("bootstrap-servers");
+  s.application_id = args.required("application-id");
+  s.threads = static_cast<int>(args.getInt("threads", 1, 1));
+  s.commit_interval_ms = args.getInt("commit-interval-ms", 1000, 0);
+  s.cache_max_bytes = args.getInt("cache-max-bytes", 10 * 1024 * 1024, 0);
+  s.linger_ms = args.getInt("linger-ms", 5, 0);
+  s.batch_size = args.getInt("batch-size", 1'048'576, 1);
+  s.acks = args.get("acks", "1");
+  if (s.acks == "-1") s.acks = "all";
+  if (s.acks != "0" && s.acks != "1" && s.acks != "all") {
+    throw sbs::UsageError("--acks must be 0, 1, all or -1");
+  }
+  s.state_dir = args.get("state-dir", "/tmp/kstreams-bench-app");
+
+  // Every thread started from here on (stream threads, librdkafka's) inherits the mask, so the
+  // stop signals reach sigtimedwait() in waitForStopSignal() only.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  return s.system == "kstreams" ? runKstreams(s) : runLibrdkafka(s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int code = sbs::kExitFailure;
+  try {
+    code = run(argc, argv);
+  } catch (const sbs::UsageError& e) {
+    std::fprintf(stderr, "%s: %s\n%s", kProgram, e.what(), kUsage);
+    code = sbs::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    code = sbs::kExitFailure;
+  }
+  sbs::printPeakRss(kProgram);
+  return code;
+}

@@ -1,0 +1,1215 @@
+// kstreams_bench_driver — measures one system on one workload (`--mode run`) and summarizes many
+// such runs (`--mode report`, report.cc) for scripts/bench.
+//
+//   kstreams_bench_driver --mode run --system librdkafka|kstreams|kafka-streams --workload W
+//       --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE [--records 1000000]
+//       [--threads 1] [--partitions 8] [--keys 10000] [--value-bytes 100]
+//       [--commit-interval-ms 1000] [--cache-max-bytes 10485760] [--linger-ms 5]
+//       [--batch-size 1048576] [--acks 1] [--latency-rate 10000] [--latency-seconds 3]
+//       [--java java] [--java-opts "-Xms256m -Xmx1g"] [--broker-pid PID] [--log-dir DIR]
+//       [--run-id ID] [--round R] [--attempt A] [--noisy-cores 0.3] [--keep-topics]
+//
+// Method of one run (every system the same way; the system runs as its own process):
+//   0. The system's describe mode says whether it implements the workload (exit 2: the run is
+//      recorded as pending and skipped).
+//   1. Fresh topics <prefix>-in and <prefix>-out (P partitions each).
+//   2. A verifier (a consumer in this process, assigned to every output partition, no group)
+//      starts reading the empty output topic and checks every record as it arrives.
+//   3. The input is loaded BEFORE the system starts: N records in the Java peer's format
+//      (common.h), acks as configured, linger.ms=5, no compression, murmur2 partitioning (Java's),
+//      so every system faces the same backlog.
+//   4. The system starts (kstreams_bench_app or the Java peer, same flags). The throughput window
+//      runs from the moment the broker reports the system's consumer group Stable with members
+//      (DescribeConsumerGroups every 5 ms: the assignment is out) to the moment the verifier has
+//      the output of all N input records (passthrough: every seq; stateless: every even seq;
+//      count: latest counts summing to N). records_per_sec = N / window. The window thus
+//      includes what each system does after its assignment before the first record (offset
+//      lookups, task and store set-up, JIT warm-up for Java) and, for count, the wait until the
+//      system emits its cached counts (on commit: Kafka Streams every commit.interval.ms;
+//      kstreams also as soon as its input runs dry). Also recorded: the same from the system's
+//      RUNNING line (records_per_sec_from_running; "RUNNING" is not the same moment in every
+//      system) and N / (last − first output) (first_to_last_output_records_per_sec; not for
+//      count, whose first output waits for the first commit).
+//   5. Latency phase, with the system caught up: M = rate × seconds more records (seq N…) are
+//      produced at a fixed rate (linger.ms=1, partition leaders looked up beforehand), and this
+//      process notes each send time (steady clock). Latency of an output record = the
+//      verifier's receipt time − the send time of the input record it came from: the seq in the
+//      value (passthrough, stateless), or for count the input that made the count c of key k,
+//      seq = k + (c−1)·keys (one partition per key, so counts follow seq order). p50/p99 over
+//      those outputs. This is the latency at a light, fixed load, not at saturation (where it
+//      would only measure the backlog). It includes the two extra hops (this process → broker →
+//      system, system → broker → this process) and, for count, the record cache's wait for the
+//      next commit (commit.interval.ms), as in Kafka Streams.
+//   6. Peak RSS: VmHWM of the system's process, read from /proc just before SIGTERM. Then the
+//      system must stop cleanly (STOPPED, exit 0), and the verifier reads the output to its end:
+//      passthrough/stateless need every expected seq EXACTLY once (no loss, no duplicate) with
+//      the right key and value; count needs the latest count of every key to equal that key's
+//      number of input records (so they sum to N + M). Anything else fails the run (no figure).
+//   7. CPU over the throughput window, in cores: the system's process (and cpu_us_per_record:
+//      its CPU time / N), the broker (with --broker-pid), this driver (mostly the verifier),
+//      and `others` = the rest of the machine. others above --noisy-cores marks the run noisy
+//      (scripts/bench runs it again).
+//   The run is appended as one JSON object (one line) to --results; topics are deleted
+//   afterwards unless --keep-topics.
+
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common.h"
+#include "kstreams/kafka_clients.h"
+#include "nlohmann/json.hpp"
+
+namespace sbs {
+int reportMain(const Args& args);  // report.cc
+}
+
+namespace {
+
+using sbs::steadyNs;
+constexpr const char* kProgram = "kstreams_bench_driver";
+
+double secondsOf(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+struct RdDeleter {
+  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
+  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
+  void operator()(rd_kafka_topic_partition_list_t* p) const {
+    rd_kafka_topic_partition_list_destroy(p);
+  }
+};
+
+struct RunOptions {
+  std::string system, workload, bootstrap;
+  int64_t records = 1'000'000;
+  int64_t keys = 10'000;
+  int value_bytes = 100;
+  int partitions = 8;
+  int threads = 1;
+  int64_t commit_interval_ms = 1000;
+  int64_t cache_max_bytes = 10 * 1024 * 1024;
+  int64_t linger_ms = 5;
+  int64_t batch_size = 1'048'576;
+  std::string acks = "1";
+  double latency_rate = 10'000;
+  double latency_seconds = 3;
+  std::string app_bin, peer_jar, java = "java", java_opts = "-Xms256m -Xmx1g";
+  int broker_pid = 0;
+  std::string log_dir = "/tmp";
+  std::string results;
+  std::string run_id;
+  int round = 1, attempt = 1;
+  double noisy_cores = 0.3;
+  bool keep_topics = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The system's process
+
+class Child {
+ public:
+  ~Child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+
+  // Starts argv[0] (searched in PATH) with stdout to a pipe read here and stderr to `log_path`.
+  bool spawn(const std::vector<std::string>& argv, const std::string& log_path,
+             std::string* error) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      *error = std::string("pipe: ") + std::strerror(errno);
+      return false;
+    }
+    const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (log_fd < 0 || null_fd < 0) {
+      *error = "cannot open " + log_path + " or /dev/null";
+      return false;
+    }
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ < 0) {
+      *error = std::string("fork: ") + std::strerror(errno);
+      return false;
+    }
+    if (pid_ == 0) {
+      // Only async-signal-safe calls from here to exec.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(127);
+      dup2(null_fd, 0);
+      dup2(pipe_fds[1], 1);
+      dup2(log_fd, 2);
+      execvp(cargv[0], cargv.data());
+      _exit(127);
+    }
+    close(pipe_fds[1]);
+    close(log_fd);
+    close(null_fd);
+    out_fd_ = pipe_fds[0];
+    spawn_ns_ = steadyNs();
+    reader_ = std::thread([this] { readLines(); });
+    return true;
+  }
+
+  int pid() const { return pid_; }
+  int64_t spawnNs() const { return spawn_ns_; }
+  int64_t runningNs() const { return running_ns_.load(); }
+  bool stopped() const { return stopped_.load(); }
+  bool exited() const { return exited_; }
+  int exitCode() const { return exit_code_; }
+
+  // Reaps the process if it has exited; true when it has.
+  bool poll() {
+    if (exited_) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return exited_;
+  }
+
+  // SIGTERM, then waits up to `timeout` for the exit (SIGKILL after it). True when it exited
+  // by itself.
+  bool terminate(std::chrono::milliseconds timeout) {
+    if (poll()) return true;
+    ::kill(pid_, SIGTERM);
+    const int64_t deadline = steadyNs() + timeout.count() * 1'000'000;
+    while (steadyNs() < deadline) {
+      if (poll()) {
+        if (reader_.joinable()) reader_.join();
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exited_ = true;
+    exit_code_ = 128 + SIGKILL;
+    return false;
+  }
+
+ private:
+  void readLines() {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+      const ssize_t n = read(out_fd_, chunk, sizeof(chunk));
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        return;
+      }
+      const int64_t now = steadyNs();
+      buffer.append(chunk, static_cast<size_t>(n));
+      for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
+        const std::string line = buffer.substr(0, nl);
+        buffer.erase(0, nl + 1);
+        if (line == "RUNNING" && running_ns_.load() == 0) running_ns_ = now;
+        if (line == "STOPPED") stopped_ = true;
+      }
+    }
+  }
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int64_t spawn_ns_ = 0;
+  std::thread reader_;
+  std::atomic<int64_t> running_ns_{0};
+  std::atomic<bool> stopped_{false};
+  bool exited_ = false;
+  int exit_code_ = -1;
+};
+
+// Runs argv to completion with stdout and stderr to `log_path`; the exit code (-1: not started).
+int runCommand(const std::vector<std::string>& argv, const std::string& log_path) {
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) return -1;
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execvp(cargv[0], cargv.data());
+    _exit(127);
+  }
+  close(log_fd);
+  if (pid < 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The last lines of a log file (without the peak RSS line), for error messages.
+std::string tail(const std::string& path, size_t lines) {
+  std::ifstream f(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(f, line);) {
+    if (line.find("peak_rss_kb=") == std::string::npos && !line.empty()) all.push_back(line);
+  }
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += all[i];
+    if (i + 1 < all.size()) out += " | ";
+  }
+  return out;
+}
+
+// The "peak_rss_kb=N" the process printed on stderr at exit; -1 if none.
+int64_t reportedPeakRssKb(const std::string& log_path) {
+  std::ifstream f(log_path);
+  int64_t kb = -1;
+  for (std::string line; std::getline(f, line);) {
+    if (auto at = line.find("peak_rss_kb="); at != std::string::npos) {
+      kb = std::strtoll(line.c_str() + at + 12, nullptr, 10);
+    }
+  }
+  return kb;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verifier
+
+class Verifier {
+ public:
+  Verifier(const RunOptions& o, std::string topic)
+      : o_(o),
+        topic_(std::move(topic)),
+        total_(o.records + latencyRecords(o)),
+        send_ns_(new std::atomic<int64_t>[std::max<int64_t>(1, latencyRecords(o))]),
+        positions_(new std::atomic<int64_t>[o.partitions]) {
+    for (int64_t i = 0; i < latencyRecords(o); ++i) send_ns_[i] = 0;
+    for (int p = 0; p < o.partitions; ++p) positions_[p] = 0;
+    if (o.workload == "count") {
+      latest_.assign(o.keys, 0);
+    } else {
+      seen_.assign(total_, 0);
+    }
+    expected_phase1_ = expectedOutputs(o.records);
+    expected_total_ = expectedOutputs(total_);
+  }
+  ~Verifier() { stop(); }
+
+  static int64_t latencyRecords(const RunOptions& o) {
+    return std::llround(o.latency_rate * o.latency_seconds);
+  }
+
+  // Output records (passthrough, stateless) or the sum of the latest counts (count) that the
+  // first `inputs` input records give.
+  int64_t expectedOutputs(int64_t inputs) const {
+    return o_.workload == "stateless" ? (inputs + 1) / 2 : inputs;
+  }
+  int64_t expectedPhase1() const { return expected_phase1_; }
+  int64_t expectedTotal() const { return expected_total_; }
+
+  absl::Status start() {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    const std::map<std::string, std::string> props = {
+        {"bootstrap.servers", o_.bootstrap}, {"group.id", "sbs-verifier-" + o_.run_id},
+        {"client.id", "sbs-verifier"},       {"enable.auto.commit", "false"},
+        {"enable.partition.eof", "false"},   {"socket.nagle.disable", "true"},
+        {"fetch.wait.max.ms", "100"},
+    };
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return absl::InvalidArgumentError(err);
+      }
+    }
+    rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err)));
+    if (!rk_) return absl::InvalidArgumentError(err);
+    std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> list(
+        rd_kafka_topic_partition_list_new(o_.partitions));
+    for (int p = 0; p < o_.partitions; ++p) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (auto e = rd_kafka_assign(rk_.get(), list.get())) {
+      return absl::UnavailableError(std::string("verifier assign: ") + rd_kafka_err2str(e));
+    }
+    thread_ = std::thread([this] { loop(); });
+    return absl::OkStatus();
+  }
+
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (rk_) {
+      rd_kafka_consumer_close(rk_.get());
+      rk_.reset();
+    }
+  }
+
+  void noteSend(int64_t index, int64_t ns) { send_ns_[index].store(ns, std::memory_order_release); }
+
+  int64_t progress() const { return progress_.load(); }  // outputs / count sum so far
+  int64_t lastChangeNs() const { return last_change_ns_.load(); }
+  int64_t firstOutputNs() const { return first_output_ns_.load(); }
+  int64_t phase1DoneNs() const { return phase1_done_ns_.load(); }
+  int64_t outputsAtPhase1() const { return outputs_at_phase1_.load(); }
+  bool complete() const { return complete_ns_.load() != 0; }
+  bool caughtUpTo(const std::map<int32_t, int64_t>& end) const {
+    for (const auto& [p, off] : end) {
+      if (p < o_.partitions && positions_[p].load() < off) return false;
+    }
+    return true;
+  }
+
+  // After stop(): the verdict. Empty when the output is right.
+  std::string verdict() const {
+    if (!first_bad_.empty()) {
+      return std::to_string(bad_) + " bad output record(s), first: " + first_bad_;
+    }
+    if (o_.workload == "count") {
+      int64_t wrong = 0, first_key = -1;
+      for (int64_t k = 0; k < o_.keys; ++k) {
+        if (latest_[k] != expectedCount(k)) {
+          if (wrong++ == 0) first_key = k;
+        }
+      }
+      if (wrong > 0) {
+        return std::to_string(wrong) + " key(s) with a wrong final count, first key-" +
+               std::to_string(first_key) + ": " + std::to_string(latest_[first_key]) +
+               ", expected " + std::to_string(expectedCount(first_key));
+      }
+      return "";
+    }
+    if (duplicates_ > 0) return std::to_string(duplicates_) + " duplicate record(s)";
+    if (distinct_ != expected_total_) {
+      return "lost records: " + std::to_string(expected_total_ - distinct_) + " of " +
+             std::to_string(expected_total_) + " expected never arrived";
+    }
+    return "";
+  }
+
+  int64_t outputRecords() const { return outputs_; }
+  int64_t duplicates() const { return duplicates_; }
+  int64_t badRecords() const { return bad_; }
+  std::vector<int64_t> latenciesNs() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return latencies_;
+  }
+
+ private:
+  int64_t expectedCount(int64_t k) const {
+    return total_ / o_.keys + (k < total_ % o_.keys ? 1 : 0);
+  }
+
+  void bad(const std::string& what) {
+    if (bad_++ == 0) first_bad_ = what;
+  }
+
+  void loop() {
+    std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(rd_kafka_queue_get_consumer(rk_.get()));
+    std::vector<rd_kafka_message_t*> msgs(1000);
+    const size_t max = msgs.size();
+    while (!stop_.load()) {
+      // What is there now; else wait for one record (a batch call with a timeout would wait
+      // for a full batch, adding up to its timeout to the latency), then what came with it.
+      ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), max);
+      if (n == 0) {
+        n = rd_kafka_consume_batch_queue(queue.get(), 50, msgs.data(), 1);
+        if (n == 1)
+          n += std::max<ssize_t>(
+              0, rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data() + 1, max - 1));
+      }
+      if (n <= 0) continue;
+      const int64_t now = steadyNs();  // one receipt time for the batch: it arrived together
+      for (ssize_t i = 0; i < n; ++i) {
+        rd_kafka_message_t* m = msgs[i];
+        if (m->err) {
+          if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            bad(std::string("consume error: ") + rd_kafka_message_errstr(m));
+          }
+        } else {
+          check(m, now);
+          if (m->partition >= 0 && m->partition < o_.partitions) {
+            positions_[m->partition].store(m->offset + 1);
+          }
+        }
+        rd_kafka_message_destroy(m);
+      }
+      progress_.store(o_.workload == "count" ? count_sum_ : distinct_);
+      last_change_ns_.store(now);
+      if (first_output_ns_.load() == 0) first_output_ns_.store(now);
+      if (phase1_done_ns_.load() == 0 && progress_.load() >= expected_phase1_) {
+        outputs_at_phase1_.store(outputs_);
+        phase1_done_ns_.store(now);
+      }
+      if (complete_ns_.load() == 0 && progress_.load() >= expected_total_) complete_ns_.store(now);
+    }
+  }
+
+  void latency(int64_t seq, int64_t now) {
+    if (seq < o_.records || seq >= total_) return;
+    const int64_t sent = send_ns_[seq - o_.records].load(std::memory_order_acquire);
+    if (sent == 0) {
+      bad("output for seq " + std::to_string(seq) + " before it was sent");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    latencies_.push_back(now - sent);
+  }
+
+  void check(const rd_kafka_message_t* m, int64_t now) {
+    ++outputs_;
+    std::string_view key(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
+    std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    if (o_.workload == "count") {
+      int64_t k = -1;
+      if (key.rfind("key-", 0) == 0) {
+        auto [end, ec] = std::from_chars(key.data() + 4, key.data() + key.size(), k);
+        if (ec != std::errc() || end != key.data() + key.size()) k = -1;
+      }
+      if (k < 0 || k >= o_.keys || value.size() != 8) {
+        bad("count record key '" + std::string(key) + "' with " + std::to_string(value.size()) +
+            " value bytes");
+        return;
+      }
+      uint64_t c = 0;
+      for (unsigned char b : value) c = (c << 8) | b;
+      const auto count = static_cast<int64_t>(c);
+      if (count < 1 || count > expectedCount(k)) {
+        bad("key-" + std::to_string(k) + " count " + std::to_string(count) + " out of range");
+        return;
+      }
+      count_sum_ += count - latest_[k];
+      latest_[k] = count;
+      latency(k + (count - 1) * o_.keys, now);
+      return;
+    }
+    const std::optional<int64_t> seq = sbs::seqOf(value);
+    if (!seq || *seq < 0 || *seq >= total_) {
+      bad("value '" + std::string(value.substr(0, 40)) + "'");
+      return;
+    }
+    const bool stateless = o_.workload == "stateless";
+    const char pad = stateless ? 'X' : 'x';
+    const size_t bar = value.find('|');
+    bool ok = value.size() == static_cast<size_t>(o_.value_bytes) &&
+              key == sbs::keyOf(*seq, o_.keys) && (!stateless || *seq % 2 == 0);
+    for (size_t i = bar + 1; ok && i < value.size(); ++i) ok = value[i] == pad;
+    if (!ok) {
+      bad("seq " + std::to_string(*seq) + ": key '" + std::string(key) + "' value '" +
+          std::string(value.substr(0, 40)) + "…'");
+      return;
+    }
+    uint8_t& seen = seen_[*seq];
+    if (seen == 0) {
+      ++distinct_;
+      latency(*seq, now);
+    } else {
+      ++duplicates_;
+    }
+    if (seen < 255) ++seen;
+  }
+
+  const RunOptions& o_;
+  const std::string topic_;
+  const int64_t total_;  // input records in all: N + M
+  int64_t expected_phase1_ = 0, expected_total_ = 0;
+  std::unique_ptr<std::atomic<int64_t>[]> send_ns_;
+  std::unique_ptr<std::atomic<int64_t>[]> positions_;
+  std::unique_ptr<rd_kafka_t, RdDeleter> rk_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+
+  // Verifier thread only (read by others after stop()).
+  std::vector<uint8_t> seen_;    // passthrough, stateless: times each seq was seen (up to 255)
+  std::vector<int64_t> latest_;  // count: latest count per key
+  int64_t count_sum_ = 0, distinct_ = 0, duplicates_ = 0, outputs_ = 0, bad_ = 0;
+  std::string first_bad_;
+
+  mutable std::mutex mu_;
+  std::vector<int64_t> latencies_;  // guarded by mu_
+
+  std::atomic<int64_t> progress_{0}, last_change_ns_{0}, first_output_ns_{0}, phase1_done_ns_{0},
+      outputs_at_phase1_{0}, complete_ns_{0};
+};
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting over the throughput window
+
+struct CpuSnap {
+  int64_t ns = 0;
+  double machine = 0, system = 0, broker = 0, self = 0;
+};
+
+CpuSnap cpuSnap(int system_pid, int broker_pid) {
+  CpuSnap s;
+  s.ns = steadyNs();
+  s.machine = sbs::machineBusyCpuSeconds();
+  s.system = sbs::processCpuSeconds(system_pid);
+  s.broker = broker_pid > 0 ? std::max(0.0, sbs::processCpuSeconds(broker_pid)) : 0;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  s.self = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return s;
+}
+
+// The producer of the latency phase: acks as configured, linger.ms=1, no compression, murmur2
+// partitioning, and the topic's metadata fetched at open() rather than at the first send.
+class LatencyProducer {
+ public:
+  absl::Status open(const RunOptions& o, const std::string& topic) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    const std::map<std::string, std::string> props = {{"bootstrap.servers", o.bootstrap},
+                                                      {"client.id", "sbs-latency"},
+                                                      {"linger.ms", "1"},
+                                                      {"acks", o.acks},
+                                                      {"compression.type", "none"},
+                                                      {"partitioner", "murmur2_random"},
+                                                      {"socket.nagle.disable", "true"},
+                                                      {"enable.idempotence", "false"}};
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return absl::InvalidArgumentError(err);
+      }
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+      auto* self = static_cast<LatencyProducer*>(opaque);
+      if (m->err && self->failures_++ == 0) self->error_ = rd_kafka_err2str(m->err);
+    });
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err)));
+    if (!rk_) return absl::InvalidArgumentError(err);
+    rkt_ = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (auto e = rd_kafka_metadata(rk_.get(), 0, rkt_, &md, 10'000)) {
+      return absl::UnavailableError(std::string("metadata: ") + rd_kafka_err2str(e));
+    }
+    rd_kafka_metadata_destroy(md);
+    return absl::OkStatus();
+  }
+  ~LatencyProducer() {
+    if (rkt_) rd_kafka_topic_destroy(rkt_);
+  }
+
+  void send(const std::string& key, const std::string& value) {
+    for (;;) {
+      auto err = rd_kafka_producev(
+          rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (failures_++ == 0) error_ = rd_kafka_err2str(err);
+        break;
+      }
+      rd_kafka_poll(rk_.get(), 1);
+    }
+    rd_kafka_poll(rk_.get(), 0);
+  }
+
+  absl::Status flush() {
+    if (auto err = rd_kafka_flush(rk_.get(), 60'000)) {
+      return absl::UnavailableError(std::string("flush: ") + rd_kafka_err2str(err));
+    }
+    if (failures_ > 0) return absl::UnavailableError("delivery: " + error_);
+    return absl::OkStatus();
+  }
+
+ private:
+  std::unique_ptr<rd_kafka_t, RdDeleter> rk_;
+  rd_kafka_topic_t* rkt_ = nullptr;
+  int64_t failures_ = 0;
+  std::string error_;
+};
+
+// Watches the system's consumer group from the broker's side (DescribeConsumerGroups every
+// 5 ms) and notes when it first becomes Stable with members: the moment the assignment is
+// handed out. The throughput window starts there for every system alike (a system's own
+// "RUNNING" comes at different points: Kafka Streams may have processed records by then).
+class GroupWatcher {
+ public:
+  ~GroupWatcher() { stop(); }
+
+  absl::Status start(const std::string& bootstrap, const std::string& group) {
+    group_ = group;
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err)) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(err);
+    }
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err)));
+    if (!rk_) return absl::InvalidArgumentError(err);
+    thread_ = std::thread([this] { loop(); });
+    return absl::OkStatus();
+  }
+
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int64_t stableNs() const { return stable_ns_.load(); }
+  // Called once, on the watcher's thread, right when the group is first seen Stable. Set it
+  // before start().
+  void onStable(std::function<void()> callback) { on_stable_ = std::move(callback); }
+  std::string lastState() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_state_;
+  }
+
+ private:
+  void loop() {
+    std::unique_ptr<rd_kafka_queue_t, RdDeleter> q(rd_kafka_queue_new(rk_.get()));
+    const char* groups[] = {group_.c_str()};
+    while (!stop_.load() && stable_ns_.load() == 0) {
+      const int64_t asked = steadyNs();
+      rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, nullptr, q.get());
+      rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), 5'000);
+      const int64_t answered = steadyNs();
+      std::string state = "no answer";
+      if (ev != nullptr) {
+        const auto* result = rd_kafka_event_DescribeConsumerGroups_result(ev);
+        size_t n = 0;
+        const rd_kafka_ConsumerGroupDescription_t** descs =
+            result ? rd_kafka_DescribeConsumerGroups_result_groups(result, &n) : nullptr;
+        if (rd_kafka_event_error(ev)) {
+          state = rd_kafka_event_error_string(ev);
+        } else if (n == 1) {
+          if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(descs[0])) {
+            state = rd_kafka_error_string(e);
+          } else {
+            const auto st = rd_kafka_ConsumerGroupDescription_state(descs[0]);
+            state = rd_kafka_consumer_group_state_name(st);
+            if (st == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE &&
+                rd_kafka_ConsumerGroupDescription_member_count(descs[0]) > 0) {
+              // Between our request and its answer: take the middle.
+              if (on_stable_) on_stable_();
+              stable_ns_.store(asked + (answered - asked) / 2);
+            }
+          }
+        }
+        rd_kafka_event_destroy(ev);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_state_ = state;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  std::string group_;
+  std::function<void()> on_stable_;
+  std::unique_ptr<rd_kafka_t, RdDeleter> rk_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> stable_ns_{0};
+  mutable std::mutex mu_;
+  std::string last_state_;  // guarded by mu_
+};
+
+// ---------------------------------------------------------------------------------------------
+// Topics
+
+absl::Status deleteTopicsWithPrefix(const std::string& bootstrap, const std::string& prefix) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
+  std::unique_ptr<rd_kafka_t, RdDeleter> rk(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err)));
+  if (!rk) return absl::InvalidArgumentError(err);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (auto e = rd_kafka_metadata(rk.get(), 1, nullptr, &md, 10'000)) {
+    return absl::UnavailableError(std::string("metadata: ") + rd_kafka_err2str(e));
+  }
+  std::vector<rd_kafka_DeleteTopic_t*> topics;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (std::string_view(md->topics[i].topic).rfind(prefix, 0) == 0) {
+      topics.push_back(rd_kafka_DeleteTopic_new(md->topics[i].topic));
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (topics.empty()) return absl::OkStatus();
+  std::unique_ptr<rd_kafka_queue_t, RdDeleter> q(rd_kafka_queue_new(rk.get()));
+  rd_kafka_DeleteTopics(rk.get(), topics.data(), topics.size(), nullptr, q.get());
+  rd_kafka_DeleteTopic_destroy_array(topics.data(), topics.size());
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), 30'000);
+  absl::Status status = absl::OkStatus();
+  if (ev == nullptr) {
+    status = absl::DeadlineExceededError("DeleteTopics timed out");
+  } else {
+    if (rd_kafka_event_error(ev)) {
+      status = absl::UnavailableError(rd_kafka_event_error_string(ev));
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  return status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+double percentileMs(std::vector<int64_t>& v, double p) {
+  if (v.empty()) return NAN;
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
+  return static_cast<double>(v[i]) / 1e6;
+}
+
+nlohmann::json numberOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+std::vector<std::string> systemCommand(const RunOptions& o, const std::string& app_id,
+                                       const std::string& in, const std::string& out,
+                                       const std::string& state_dir) {
+  std::vector<std::string> argv;
+  if (o.system == "kafka-streams") {
+    argv.push_back(o.java);
+    for (const auto& opt : sbs::splitList(o.java_opts, ' ')) argv.push_back(opt);
+    argv.insert(argv.end(), {"-jar", o.peer_jar});
+  } else {
+    argv.insert(argv.end(), {o.app_bin, "--system", o.system});
+  }
+  argv.insert(argv.end(), {"--bootstrap-servers",
+                           o.bootstrap,
+                           "--application-id",
+                           app_id,
+                           "--input",
+                           in,
+                           "--output",
+                           out,
+                           "--workload",
+                           o.workload,
+                           "--threads",
+                           std::to_string(o.threads),
+                           "--commit-interval-ms",
+                           std::to_string(o.commit_interval_ms),
+                           "--cache-max-bytes",
+                           std::to_string(o.cache_max_bytes),
+                           "--linger-ms",
+                           std::to_string(o.linger_ms),
+                           "--batch-size",
+                           std::to_string(o.batch_size),
+                           "--acks",
+                           o.acks,
+                           "--state-dir",
+                           state_dir});
+  return argv;
+}
+
+int runMain(const sbs::Args& args) {
+  args.allowOnly({"mode",
+                  "system",
+                  "workload",
+                  "bootstrap-servers",
+                  "records",
+                  "keys",
+                  "value-bytes",
+                  "partitions",
+                  "threads",
+                  "commit-interval-ms",
+                  "cache-max-bytes",
+                  "linger-ms",
+                  "batch-size",
+                  "acks",
+                  "latency-rate",
+                  "latency-seconds",
+                  "app-bin",
+                  "peer-jar",
+                  "java",
+                  "java-opts",
+                  "broker-pid",
+                  "log-dir",
+                  "results",
+                  "run-id",
+                  "round",
+                  "attempt",
+                  "noisy-cores"});
+  RunOptions o;
+  o.system = args.required("system");
+  o.workload = args.required("workload");
+  o.bootstrap = args.required("bootstrap-servers");
+  o.records = args.getInt("records", o.records, 1);
+  o.keys = args.getInt("keys", o.keys, 1);
+  o.value_bytes = static_cast<int>(args.getInt("value-bytes", o.value_bytes, 24));
+  o.partitions = static_cast<int>(args.getInt("partitions", o.partitions, 1));
+  o.threads = static_cast<int>(args.getInt("threads", o.threads, 1));
+  o.commit_interval_ms = args.getInt("commit-interval-ms", o.commit_interval_ms, 0);
+  o.cache_max_bytes = args.getInt("cache-max-bytes", o.cache_max_bytes, 0);
+  o.linger_ms = args.getInt("linger-ms", o.linger_ms, 0);
+  o.batch_size = args.getInt("batch-size", o.batch_size, 1);
+  o.acks = args.get("acks", o.acks);
+  o.latency_rate = args.getDouble("latency-rate", o.latency_rate, 0);
+  o.latency_seconds = args.getDouble("latency-seconds", o.latency_seconds, 0);
+  o.app_bin = args.get("app-bin", "");
+  o.peer_jar = args.get("peer-jar", "");
+  o.java = args.get("java", o.java);
+  o.java_opts = args.get("java-opts", o.java_opts);
+  o.broker_pid = static_cast<int>(args.getInt("broker-pid", 0, 0));
+  o.log_dir = args.get("log-dir", o.log_dir);
+  o.results = args.required("results");
+  o.run_id = args.get("run-id", std::to_string(getpid()));
+  o.round = static_cast<int>(args.getInt("round", 1, 1));
+  o.attempt = static_cast<int>(args.getInt("attempt", 1, 1));
+  o.noisy_cores = args.getDouble("noisy-cores", o.noisy_cores, 0);
+  o.keep_topics = args.flag("keep-topics");
+  if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kafka-streams") {
+    throw sbs::UsageError("unknown --system " + o.system);
+  }
+  if (o.system == "kafka-streams" && o.peer_jar.empty()) throw sbs::UsageError("--peer-jar");
+  if (o.system != "kafka-streams" && o.app_bin.empty()) throw sbs::UsageError("--app-bin");
+
+  const std::string prefix = "sbs-" + o.run_id + "-r" + std::to_string(o.round) + "a" +
+                             std::to_string(o.attempt) + "-" + o.system + "-" + o.workload;
+  const std::string in = prefix + "-in", out = prefix + "-out";
+  const std::string state_dir = "/tmp/kstreams-sbs-state/" + prefix;
+  const std::string log_path = o.log_dir + "/" + prefix + ".log";
+  const int64_t m = Verifier::latencyRecords(o);
+
+  nlohmann::json r = {{"system", o.system},   {"workload", o.workload},
+                      {"records", o.records}, {"threads", o.threads},
+                      {"round", o.round},     {"attempt", o.attempt},
+                      {"run_id", o.run_id},   {"records_per_sec", nullptr},
+                      {"p50_ms", nullptr},    {"p99_ms", nullptr},
+                      {"rss_mb", nullptr},    {"latency_rate", o.latency_rate},
+                      {"latency_records", m}, {"log", log_path}};
+  std::string error;
+  std::string status = "failed";
+
+  auto finish = [&]() {
+    r["status"] = status;
+    r["ok"] = status == "ok";
+    r["error"] = error;
+    std::ofstream f(o.results, std::ios::app);
+    f << r.dump() << "\n";
+    std::printf("  %-14s %-13s %s", o.workload.c_str(), o.system.c_str(), status.c_str());
+    if (status == "ok") {
+      std::printf(
+          "  %.0f rec/s  p50 %.1f ms  p99 %.1f ms  rss %.0f MB  cpu %.2f us/rec  others %.2f%s",
+          r.value("records_per_sec", 0.0), r.value("p50_ms", 0.0), r.value("p99_ms", 0.0),
+          r.value("rss_mb", 0.0), r.value("cpu_us_per_record", 0.0), r.value("others_cores", 0.0),
+          r.value("noisy", false) ? "  NOISY" : "");
+    } else {
+      std::printf("  %s", error.c_str());
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+    if (!o.keep_topics) {
+      if (auto st = deleteTopicsWithPrefix(o.bootstrap, prefix); !st.ok()) {
+        std::fprintf(stderr, "%s: deleting topics %s*: %s\n", kProgram, prefix.c_str(),
+                     st.ToString().c_str());
+      }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(state_dir, ec);
+    return status == "ok" || status == "pending" ? 0 : 1;
+  };
+
+  // 0. Does the system implement the workload? (its describe mode: exit 2 when not)
+  {
+    std::vector<std::string> probe;
+    if (o.system == "kafka-streams") {
+      probe.push_back(o.java);
+      for (const auto& opt : sbs::splitList(o.java_opts, ' ')) probe.push_back(opt);
+      probe.insert(probe.end(), {"-jar", o.peer_jar, "--mode", "describe"});
+    } else {
+      probe.insert(probe.end(), {o.app_bin, "--mode", "describe", "--system", o.system});
+    }
+    probe.insert(probe.end(), {"--workload", o.workload, "--input", in, "--output", out});
+    const std::string describe_log = o.log_dir + "/" + prefix + ".describe.txt";
+    const int code = runCommand(probe, describe_log);
+    if (code == sbs::kExitNotImplemented) {
+      status = "pending";
+      error = tail(describe_log, 1);
+      return finish();
+    }
+    if (code != 0) {
+      error = "describe exited with " + std::to_string(code) + ": " + tail(describe_log, 3);
+      return finish();
+    }
+  }
+
+  // 1. Topics and the input backlog.
+  if (auto st = kstreams::createTopics(o.bootstrap, {{in, o.partitions}, {out, o.partitions}});
+      !st.ok()) {
+    error = "create topics: " + st.ToString();
+    return finish();
+  }
+  // 2. The verifier, already reading the (empty) output topic.
+  Verifier verifier(o, out);
+  if (auto st = verifier.start(); !st.ok()) {
+    error = st.ToString();
+    return finish();
+  }
+  const int64_t verifier_start = steadyNs();
+  r["expected_output"] = verifier.expectedTotal();
+
+  const std::map<std::string, std::string> load_config = {
+      {"linger.ms", "5"},
+      {"batch.size", "1048576"},
+      {"compression.type", "none"},
+      {"acks", o.acks},
+      {"queue.buffering.max.messages", "100000"},
+      {"client.id", "sbs-load"}};
+  {
+    const int64_t t0 = steadyNs();
+    kstreams::SimpleProducer loader(o.bootstrap, load_config);
+    for (int64_t seq = 0; seq < o.records; ++seq) {
+      loader.send(in, sbs::keyOf(seq, o.keys), sbs::valueOf(seq, o.value_bytes));
+    }
+    if (auto st = loader.flush(); !st.ok()) {
+      error = "load: " + st.ToString();
+      return finish();
+    }
+    r["load_records_per_sec"] = static_cast<double>(o.records) / secondsOf(steadyNs() - t0);
+  }
+  auto ends = kstreams::endOffsets(o.bootstrap, in);
+  int64_t loaded = 0;
+  if (ends.ok()) {
+    for (const auto& [p, off] : *ends) loaded += off;
+  }
+  if (!ends.ok() || loaded != o.records) {
+    error =
+        "input holds " + std::to_string(loaded) + " records, expected " + std::to_string(o.records);
+    return finish();
+  }
+
+  // 3. The system, once the verifier has had time to settle: a consumer assigned to a topic
+  // just created needs a few hundred ms (metadata, offsets) before it fetches.
+  if (int64_t wait = verifier_start + 2'000'000'000 - steadyNs(); wait > 0) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+  }
+  Child child;
+  const std::vector<std::string> argv = systemCommand(o, prefix, in, out, state_dir);
+  std::string command;
+  for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
+  r["command"] = command;
+  if (!child.spawn(argv, log_path, &error)) return finish();
+
+  // Waits until `done` or a failure; fills `error` and returns false on failure.
+  auto waitFor = [&](const std::function<bool()>& done, int64_t stall_ns, const std::string& what) {
+    while (!done()) {
+      if (child.poll()) {
+        if (child.exitCode() == sbs::kExitNotImplemented) {
+          status = "pending";
+          error = tail(log_path, 1);
+        } else {
+          error = o.system + " exited with " + std::to_string(child.exitCode()) + " while " + what +
+                  ": " + tail(log_path, 3);
+        }
+        return false;
+      }
+      const int64_t since = std::max(verifier.lastChangeNs(),
+                                     child.runningNs() > 0 ? child.runningNs() : child.spawnNs());
+      if (steadyNs() - since > stall_ns) {
+        error = "stalled while " + what + " (output " + std::to_string(verifier.progress()) +
+                " of " + std::to_string(verifier.expectedTotal()) + ")";
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  };
+  constexpr int64_t kStallNs = 120'000'000'000;
+
+  // The window starts when the broker hands out the assignment (see GroupWatcher); CPU is
+  // counted from the same moment.
+  GroupWatcher group;
+  CpuSnap c0;
+  std::atomic<bool> c0_taken{false};
+  const int child_pid = child.pid();
+  group.onStable([&c0, &c0_taken, child_pid, &o] {
+    c0 = cpuSnap(child_pid, o.broker_pid);
+    c0_taken = true;
+  });
+  if (auto st = group.start(o.bootstrap, prefix); !st.ok()) {
+    error = "group watcher: " + st.ToString();
+    child.terminate(std::chrono::seconds(30));
+    return finish();
+  }
+  if (!waitFor([&] { return child.runningNs() != 0; }, kStallNs, "starting")) {
+    child.terminate(std::chrono::seconds(30));
+    return finish();
+  }
+  const int64_t t_running = child.runningNs();
+  r["startup_s"] = secondsOf(t_running - child.spawnNs());
+  {
+    const int64_t deadline = steadyNs() + 10'000'000'000;
+    while (!c0_taken.load() && steadyNs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  group.stop();
+  int64_t t_start = t_running;
+  if (c0_taken.load()) {
+    t_start = group.stableNs();
+    r["window_start"] = "consumer group Stable";
+    r["running_after_stable_s"] = secondsOf(t_running - t_start);
+  } else {
+    c0 = cpuSnap(child_pid, o.broker_pid);
+    r["window_start"] = "RUNNING (group not seen Stable: " + group.lastState() + ")";
+  }
+
+  if (!waitFor([&] { return verifier.phase1DoneNs() != 0; }, kStallNs, "processing the input")) {
+    child.terminate(std::chrono::seconds(30));
+    return finish();
+  }
+  const CpuSnap c1 = cpuSnap(child.pid(), o.broker_pid);
+  const int64_t t_done = verifier.phase1DoneNs();
+  const double window = secondsOf(t_done - t_start);
+  r["window_s"] = window;
+  r["records_per_sec"] = static_cast<double>(o.records) / window;
+  r["records_per_sec_from_running"] =
+      static_cast<double>(o.records) / secondsOf(t_done - t_running);
+  r["first_output_s"] = secondsOf(verifier.firstOutputNs() - t_start);
+  r["output_records_phase1"] = verifier.outputsAtPhase1();
+  if (t_done > verifier.firstOutputNs() && o.workload != "count") {
+    r["first_to_last_output_records_per_sec"] =
+        static_cast<double>(o.records) / secondsOf(t_done - verifier.firstOutputNs());
+  }
+  {
+    const double span = secondsOf(c1.ns - c0.ns);
+    const double system_cpu = c1.system - c0.system, broker_cpu = c1.broker - c0.broker,
+                 self_cpu = c1.self - c0.self;
+    const double others =
+        std::max(0.0, (c1.machine - c0.machine) - system_cpu - broker_cpu - self_cpu);
+    r["system_cores"] = system_cpu / span;
+    r["cpu_us_per_record"] = system_cpu * 1e6 / static_cast<double>(o.records);
+    r["broker_cores"] = o.broker_pid > 0 ? nlohmann::json(broker_cpu / span) : nullptr;
+    r["driver_cores"] = self_cpu / span;
+    r["others_cores"] = others / span;
+    r["noisy"] = others / span > o.noisy_cores;
+  }
+
+  // 4. Latency at a fixed light load. The producer learns the input's partition leaders before
+  // the first send (otherwise the first records wait for that metadata, up to a second).
+  {
+    LatencyProducer producer;
+    if (auto st = producer.open(o, in); !st.ok()) {
+      error = "latency producer: " + st.ToString();
+      child.terminate(std::chrono::seconds(30));
+      return finish();
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const int64_t start = steadyNs();
+    const double interval_ns = 1e9 / std::max(1.0, o.latency_rate);
+    for (int64_t i = 0; i < m; ++i) {
+      const auto target = start + static_cast<int64_t>(static_cast<double>(i) * interval_ns);
+      if (int64_t ahead = target - steadyNs(); ahead > 0) {
+        std::this_thread::sleep_for(std::chrono::nanoseconds(ahead));
+      }
+      const int64_t seq = o.records + i;
+      verifier.noteSend(i, steadyNs());
+      producer.send(sbs::keyOf(seq, o.keys), sbs::valueOf(seq, o.value_bytes));
+    }
+    if (auto st = producer.flush(); !st.ok()) {
+      error = "latency load: " + st.ToString();
+      child.terminate(std::chrono::seconds(30));
+      return finish();
+    }
+    r["latency_send_s"] = secondsOf(steadyNs() - start);
+  }
+  if (!waitFor([&] { return verifier.complete(); }, kStallNs, "processing the latency phase")) {
+    child.terminate(std::chrono::seconds(30));
+    return finish();
+  }
+
+  // 5. Memory, a clean stop, the full output.
+  const int64_t hwm_kb = sbs::peakRssKb(child.pid());
+  r["rss_mb"] = static_cast<double>(hwm_kb) / 1024.0;
+  const bool exited = child.terminate(std::chrono::seconds(60));
+  r["exit_code"] = child.exitCode();
+  if (const int64_t kb = reportedPeakRssKb(log_path); kb > 0) {
+    r["rss_mb_at_exit"] = static_cast<double>(kb) / 1024.0;
+  }
+  auto out_ends = kstreams::endOffsets(o.bootstrap, out);
+  if (out_ends.ok()) {
+    const int64_t deadline = steadyNs() + 60'000'000'000;
+    while (!verifier.caughtUpTo(*out_ends) && steadyNs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  verifier.stop();
+  r["output_records"] = verifier.outputRecords();
+  r["duplicates"] = verifier.duplicates();
+  r["bad_records"] = verifier.badRecords();
+  std::vector<int64_t> lat = verifier.latenciesNs();
+  r["latency_samples"] = lat.size();
+  r["p50_ms"] = numberOrNull(percentileMs(lat, 0.50));
+  r["p90_ms"] = numberOrNull(percentileMs(lat, 0.90));
+  r["p99_ms"] = numberOrNull(percentileMs(lat, 0.99));
+  r["max_ms"] = numberOrNull(percentileMs(lat, 1.0));
+  r["check"] = o.workload == "count" ? "latest count of every key = its input records (sum N+M)"
+                                     : "every expected seq exactly once, key and value as expected";
+
+  if (!out_ends.ok()) {
+    error = "output end offsets: " + out_ends.status().ToString();
+  } else if (std::string v = verifier.verdict(); !v.empty()) {
+    error = "wrong output: " + v;
+  } else if (!exited || child.exitCode() != 0 || !child.stopped()) {
+    error = o.system + " did not stop cleanly on SIGTERM (exit " +
+            std::to_string(child.exitCode()) + (child.stopped() ? "" : ", no STOPPED") +
+            "): " + tail(log_path, 3);
+  } else if (lat.empty()) {
+    error = "no latency samples";
+  } else {
+    status = "ok";
+  }
+  return finish();
+}
+
+constexpr const char* kUsage =
+    "usage: kstreams_bench_driver --mode run --system S --workload W --bootstrap-servers B\n"
+    "         --results FILE (--app-bin PATH | --peer-jar PATH) [options; see driver.cc]\n"
+    "       kstreams_bench_driver --mode report --results FILE --json OUT [--png OUT]\n"
+    "         [--title T] [options; see report.cc]\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    sbs::Args args(argc, argv, {"keep-topics"});
+    const std::string mode = args.required("mode");
+    if (mode == "run") return runMain(args);
+    if (mode == "report") return sbs::reportMain(args);
+    throw sbs::UsageError("unknown --mode " + mode);
+  } catch (const sbs::UsageError& e) {
+    std::fprintf(stderr, "%s: %s\n%s", kProgram, e.what(), kUsage);
+    return sbs::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    return sbs::kExitFailure;
+  }
+}

@@ -1,0 +1,183 @@
+// File: kstreams/stores.h
+//
+// Declaring state stores for the Processor API (Java's org.apache.kafka.streams.state.Stores and
+// StoreBuilder): a store *supplier* says what kind of byte store to make (RocksDB or in-memory);
+// a StoreBuilder adds the serdes and the layers (changelog, record cache) and is what
+// Topology::addStateStore takes.
+//
+//   auto counts = kstreams::Stores::keyValueStoreBuilder(
+//                     kstreams::Stores::persistentKeyValueStore("counts"),   // or inMemory…
+//                     Serdes::String(), Serdes::Int64())
+//                     .withCachingEnabled();                                 // optional
+//   topology.addProcessor("counter", [] { return std::make_unique<Counter>(); }, {"source"})
+//       .addStateStore(counts, {"counter"});
+//   // The processor: context.getStateStore<kstreams::KeyValueStore<std::string,
+//   int64_t>>("counts")
+//
+// Defaults, as in Kafka Streams: logging enabled (the changelog topic
+// "<application.id>-<store>-changelog" is created compacted, with the configs given to
+// withLoggingEnabled), caching disabled. A null serde means the configured default
+// (default.key.serde / default.value.serde), checked when a task starts.
+//
+// Where stores live: a RocksDB store of task <subtopology>_<partition> is in
+// "<state.dir>/<application.id>/<task>/rocksdb/<store>" (Kafka Streams' layout); in-memory
+// stores are rebuilt from their changelog after a restart.
+//
+// Threads: builders are values, immutable once given to a Topology; each task makes its own
+// store from them, possibly on several threads at once.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "kstreams/internal/node.h"
+#include "kstreams/internal/store_def.h"
+#include "kstreams/serde.h"
+#include "kstreams/state/stores.h"
+#include "kstreams/typed_key_value_store.h"
+
+namespace kstreams {
+
+template <typename S>
+class StoreBuilder;
+
+// Builds stores of type KeyValueStore<K, V> (Java's StoreBuilder<KeyValueStore<K, V>>). The
+// with*() calls chain; on a temporary they return a new value.
+template <typename K, typename V>
+class StoreBuilder<KeyValueStore<K, V>> {
+ public:
+  using StoreType = KeyValueStore<K, V>;
+
+  // Throws TopologyException for a null supplier.
+  StoreBuilder(std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier,
+               SerdePtr<K> key_serde, SerdePtr<V> value_serde)
+      : bytes_(checked(std::move(supplier))), key_serde_(std::move(key_serde)) {
+    value_serde_ = [serde = std::move(value_serde)](const std::shared_ptr<const SerdeBase>& def,
+                                                    const std::string& store) {
+      return internal::resolveSerde<Serde<V>>(serde, def, "store " + store, "value");
+    };
+  }
+
+  // Changes are logged to the compacted topic "<application.id>-<name>-changelog", created with
+  // `topic_config` in addition to cleanup.policy=compact.
+  StoreBuilder& withLoggingEnabled(std::map<std::string, std::string> topic_config = {}) & {
+    bytes_.withLoggingEnabled(std::move(topic_config));
+    return *this;
+  }
+  StoreBuilder withLoggingEnabled(std::map<std::string, std::string> topic_config = {}) && {
+    return std::move(withLoggingEnabled(std::move(topic_config)));
+  }
+  StoreBuilder& withLoggingDisabled() & {
+    bytes_.withLoggingDisabled();
+    return *this;
+  }
+  StoreBuilder withLoggingDisabled() && { return std::move(withLoggingDisabled()); }
+  // Puts the thread's record cache (statestore.cache.max.bytes) in front of the store: writes
+  // reach the store and its changelog deduplicated, on commit or eviction.
+  StoreBuilder& withCachingEnabled() & {
+    bytes_.withCachingEnabled();
+    return *this;
+  }
+  StoreBuilder withCachingEnabled() && { return std::move(withCachingEnabled()); }
+  StoreBuilder& withCachingDisabled() & {
+    bytes_.withCachingDisabled();
+    return *this;
+  }
+  StoreBuilder withCachingDisabled() && { return std::move(withCachingDisabled()); }
+
+  const std::string& name() const { return bytes_.name(); }
+  bool loggingEnabled() const { return bytes_.loggingEnabled(); }
+  bool cachingEnabled() const { return bytes_.cachingEnabled(); }
+  const std::map<std::string, std::string>& logConfig() const { return bytes_.logConfig(); }
+
+  // ---- For Topology and the DSL. ----
+  internal::StoreDef toStoreDef() const {
+    return internal::StoreDef{bytes_, timestamped_,
+                              [key_serde = key_serde_, value_serde = value_serde_](
+                                  state::KeyValueStore& store, const internal::TaskContext& task,
+                                  internal::CacheFlushHook* cache) -> std::unique_ptr<StateStore> {
+                                const std::string& name = store.name();
+                                return std::make_unique<KeyValueStore<K, V>>(
+                                    store,
+                                    internal::resolveSerde<Serde<K>>(
+                                        key_serde, task.defaultKeySerde(), "store " + name, "key"),
+                                    value_serde(task.defaultValueSerde(), name),
+                                    task.resolveTopic(name + "-changelog", /*internal=*/true),
+                                    cache);
+                              }};
+  }
+
+  // Used by Stores::timestampedKeyValueStoreBuilder: values are ValueAndTimestamp<X> over a
+  // serde of X (or the default value serde).
+  template <typename X>
+  static StoreBuilder timestamped(std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier,
+                                  SerdePtr<K> key_serde, SerdePtr<X> value_serde) {
+    StoreBuilder b(std::move(supplier), std::move(key_serde), nullptr);
+    b.timestamped_ = true;
+    b.value_serde_ = [serde = std::move(value_serde)](const std::shared_ptr<const SerdeBase>& def,
+                                                      const std::string& store) -> SerdePtr<V> {
+      return std::make_shared<const ValueAndTimestampSerde<X>>(
+          internal::resolveSerde<Serde<X>>(serde, def, "store " + store, "value"));
+    };
+    return b;
+  }
+
+ private:
+  static std::shared_ptr<const state::KeyValueBytesStoreSupplier> checked(
+      std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier) {
+    if (!supplier) throw TopologyException("a store builder needs a store supplier");
+    return supplier;
+  }
+
+  state::KeyValueStoreBuilder bytes_;
+  SerdePtr<K> key_serde_;
+  std::function<SerdePtr<V>(const std::shared_ptr<const SerdeBase>&, const std::string&)>
+      value_serde_;
+  bool timestamped_ = false;
+};
+
+// Store suppliers and builders (Java's Stores).
+class Stores {
+ public:
+  // A RocksDB store (state.dir/application.id/<task>/rocksdb/<name>). The name must be a usable
+  // directory name and a legal topic-name part.
+  static std::shared_ptr<const state::KeyValueBytesStoreSupplier> persistentKeyValueStore(
+      std::string name) {
+    return state::Stores::persistentKeyValueStore(std::move(name));
+  }
+  // Java's persistentTimestampedKeyValueStore: the same RocksDB store here (the timestamp is
+  // part of the value bytes).
+  static std::shared_ptr<const state::KeyValueBytesStoreSupplier>
+  persistentTimestampedKeyValueStore(std::string name) {
+    return state::Stores::persistentKeyValueStore(std::move(name));
+  }
+  // A store in memory (rebuilt from the changelog after a restart).
+  static std::shared_ptr<const state::KeyValueBytesStoreSupplier> inMemoryKeyValueStore(
+      std::string name) {
+    return state::Stores::inMemoryKeyValueStore(std::move(name));
+  }
+
+  // A builder of KeyValueStore<K, V>. K and V are deduced from the serdes; with null serdes
+  // (config defaults) spell them: keyValueStoreBuilder<K, V>(supplier, nullptr, nullptr).
+  template <typename K, typename V>
+  static StoreBuilder<KeyValueStore<K, V>> keyValueStoreBuilder(
+      std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier, SerdePtr<K> key_serde,
+      SerdePtr<V> value_serde) {
+    return StoreBuilder<KeyValueStore<K, V>>(std::move(supplier), std::move(key_serde),
+                                             std::move(value_serde));
+  }
+  // A builder of TimestampedKeyValueStore<K, V> (values with the timestamp of their update), the
+  // kind of store the DSL makes.
+  template <typename K, typename V>
+  static StoreBuilder<TimestampedKeyValueStore<K, V>> timestampedKeyValueStoreBuilder(
+      std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier, SerdePtr<K> key_serde,
+      SerdePtr<V> value_serde) {
+    return StoreBuilder<TimestampedKeyValueStore<K, V>>::timestamped(
+        std::move(supplier), std::move(key_serde), std::move(value_serde));
+  }
+};
+
+}  // namespace kstreams
