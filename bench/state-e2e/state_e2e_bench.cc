@@ -387,14 +387,15 @@ double rawReadRate(const std::string& bootstrap, const std::string& topic, int p
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
   // Connected and the partitions' ends known before the clock starts, as the restorer has
   // queried the watermarks before its first onRestoreStart.
+  std::vector<int64_t> starts(partitions, 0);
   for (int p = 0; p < partitions; ++p) {
-    int64_t lo = 0, hi = 0;
-    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 10000);
+    int64_t hi = 0;
+    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &starts[p], &hi, 10000);
   }
   const Clock::time_point start = Clock::now();
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) {
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = starts[p];
   }
   rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
