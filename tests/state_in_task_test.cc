@@ -20,6 +20,7 @@
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
 #include "kstreams/state/in_memory_key_value_store.h"
+#include "kstreams/state/rocksdb_options.h"
 #include "kstreams/stores.h"
 #include "kstreams/streams_builder.h"
 #include "kstreams/topology.h"
@@ -173,6 +174,34 @@ TEST(ProcessorApiStores, RocksDbStoreLivesUnderStateDirTaskRocksdbStore) {
   }
   // The driver deletes <state.dir>/<application.id> when it goes, as Kafka's driver does.
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "app"));
+}
+
+TEST(ProcessorApiStores, RocksDbOptionsHookAndMemoryConfigReachTheStore) {
+  TempDir dir;
+  Topology t = counterTopology(Stores::keyValueStoreBuilder(
+      Stores::persistentKeyValueStore("counts"), Serdes::String(), Serdes::Int64()));
+  std::vector<std::string> configured;
+  StreamsConfig config{{"application.id", "app"},
+                       {"state.dir", dir.path().string()},
+                       {"state.rocksdb.block.cache.bytes", std::to_string(8 << 20)},
+                       {"state.rocksdb.write.buffer.bytes", std::to_string(4 << 20)}};
+  config.rocksDbConfigSetter([&](const std::string& store, state::RocksDbOptions& options) {
+    configured.push_back(store);
+    EXPECT_NE(options.sharedBlockCache(), nullptr);
+    EXPECT_EQ(options.sharedBlockCache()->GetCapacity(), size_t{8} << 20);
+  });
+  TopologyTestDriver driver(t, config);
+  auto in = driver.createInputTopic<Str, Str>("in", Serdes::String(), Serdes::String());
+  in.pipeInput("a", "x", 0);
+  EXPECT_EQ(configured, std::vector<std::string>{"counts"});
+
+  config.set("state.rocksdb.write.buffer.bytes", std::to_string(8 << 20));
+  try {
+    TopologyTestDriver bad(t, config);
+    FAIL() << "expected ConfigException";
+  } catch (const ConfigException& e) {
+    EXPECT_EQ(e.key(), "state.rocksdb.write.buffer.bytes");
+  }
 }
 
 TEST(ProcessorApiStores, TypedStoreQueries) {

@@ -20,14 +20,15 @@ int64_t parseInt(const std::string& key, const std::string& value, int64_t min, 
     throw ConfigException(key, "'" + value + "' is not an integer");
   }
   if (out < min || out > max) {
-    throw ConfigException(key, value + " is outside [" + std::to_string(min) + ", " +
-                                   std::to_string(max) + "]");
+    throw ConfigException(
+        key, value + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return out;
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Checks librdkafka properties the same way the clients will, so that a typo fails at
@@ -45,15 +46,15 @@ void checkLibrdkafka(const std::string& shown_key, const std::string& key,
 
 const std::set<std::string>& streamsKeys() {
   static const std::set<std::string> keys = {
-      StreamsConfig::kApplicationId,     StreamsConfig::kBootstrapServers,
-      StreamsConfig::kNumStreamThreads,  StreamsConfig::kCommitIntervalMs,
+      StreamsConfig::kApplicationId, StreamsConfig::kBootstrapServers,
+      StreamsConfig::kNumStreamThreads, StreamsConfig::kCommitIntervalMs,
       StreamsConfig::kProcessingGuarantee, StreamsConfig::kStateDir,
-      StreamsConfig::kDefaultKeySerde,   StreamsConfig::kDefaultValueSerde,
-      StreamsConfig::kDeserializationExceptionHandler,
-      StreamsConfig::kProductionExceptionHandler,
+      StreamsConfig::kDefaultKeySerde, StreamsConfig::kDefaultValueSerde,
+      StreamsConfig::kDeserializationExceptionHandler, StreamsConfig::kProductionExceptionHandler,
       StreamsConfig::kDeadLetterQueueTopic, StreamsConfig::kCacheMaxBytes,
-      StreamsConfig::kReplicationFactor, StreamsConfig::kPollMs,
-      StreamsConfig::kApplicationServer, StreamsConfig::kClientId,
+      StreamsConfig::kRocksDbBlockCacheBytes, StreamsConfig::kRocksDbWriteBufferBytes,
+      StreamsConfig::kReplicationFactor, StreamsConfig::kPollMs, StreamsConfig::kApplicationServer,
+      StreamsConfig::kClientId,
       // Java names accepted for portability of config files.
       "default.deserialization.exception.handler", "default.production.exception.handler"};
   return keys;
@@ -81,9 +82,10 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
   if (require_bootstrap && r.bootstrap_servers.empty()) {
     throw ConfigException(kBootstrapServers, "missing (required)");
   }
-  r.num_stream_threads = static_cast<int>(parseInt(kNumStreamThreads, get_or(kNumStreamThreads, "1"), 1, 1024));
-  r.commit_interval_ms = parseInt(kCommitIntervalMs, get_or(kCommitIntervalMs, "30000"), 0,
-                                  INT64_MAX);
+  r.num_stream_threads =
+      static_cast<int>(parseInt(kNumStreamThreads, get_or(kNumStreamThreads, "1"), 1, 1024));
+  r.commit_interval_ms =
+      parseInt(kCommitIntervalMs, get_or(kCommitIntervalMs, "30000"), 0, INT64_MAX);
   const std::string guarantee = get_or(kProcessingGuarantee, "at_least_once");
   if (guarantee == "exactly_once_v2" || guarantee == "exactly_once" ||
       guarantee == "exactly_once_beta") {
@@ -139,7 +141,18 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
   }
   r.dead_letter_queue_topic = get_or(kDeadLetterQueueTopic, "");
   r.cache_max_bytes = parseInt(kCacheMaxBytes, get_or(kCacheMaxBytes, "10485760"), 0, INT64_MAX);
-  r.replication_factor = static_cast<int>(parseInt(kReplicationFactor, get_or(kReplicationFactor, "-1"), -1, 32767));
+  r.rocksdb_block_cache_bytes = parseInt(
+      kRocksDbBlockCacheBytes, get_or(kRocksDbBlockCacheBytes, "67108864"), 1 << 20, INT64_MAX);
+  r.rocksdb_write_buffer_bytes = parseInt(
+      kRocksDbWriteBufferBytes, get_or(kRocksDbWriteBufferBytes, "33554432"), 1 << 20, INT64_MAX);
+  if (r.rocksdb_write_buffer_bytes >= r.rocksdb_block_cache_bytes) {
+    throw ConfigException(kRocksDbWriteBufferBytes,
+                          "must be smaller than " + std::string(kRocksDbBlockCacheBytes) +
+                              " (memtables are charged to the block cache)");
+  }
+  r.rocksdb_config_setter = rocksdb_config_setter_;
+  r.replication_factor =
+      static_cast<int>(parseInt(kReplicationFactor, get_or(kReplicationFactor, "-1"), -1, 32767));
   if (r.replication_factor == 0) throw ConfigException(kReplicationFactor, "must be -1 or >= 1");
   r.poll_ms = parseInt(kPollMs, get_or(kPollMs, "100"), 0, 3600000);
   r.application_server = get_or(kApplicationServer, "");

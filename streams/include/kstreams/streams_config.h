@@ -24,6 +24,11 @@
 //   production.exception.handler      [Default] (fail) or LogAndContinue
 //   errors.dead.letter.queue.topic.name [none] see error_handlers.h
 //   statestore.cache.max.bytes [10485760] record cache size (used by state stores)
+//   state.rocksdb.block.cache.bytes  [67108864] the one LRU block cache shared by every RocksDB
+//                             store of the instance; memtables are charged to it too, so this
+//                             bounds RocksDB's memory
+//   state.rocksdb.write.buffer.bytes [33554432] memtable memory of all stores together (part of
+//                             the block cache above; must be smaller)
 //   replication.factor        [-1: broker default] for internal topics the app creates
 //   poll.ms                   [100] how long a stream thread blocks waiting for records
 //   application.server        [none] host:port of this instance, for interactive queries
@@ -36,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -46,6 +52,10 @@
 #include "kstreams/serde.h"
 
 namespace kstreams {
+
+namespace state {
+class RocksDbOptions;  // kstreams/state/rocksdb_options.h
+}  // namespace state
 
 class StreamsConfig {
  public:
@@ -62,6 +72,8 @@ class StreamsConfig {
   static constexpr const char* kProductionExceptionHandler = "production.exception.handler";
   static constexpr const char* kDeadLetterQueueTopic = "errors.dead.letter.queue.topic.name";
   static constexpr const char* kCacheMaxBytes = "statestore.cache.max.bytes";
+  static constexpr const char* kRocksDbBlockCacheBytes = "state.rocksdb.block.cache.bytes";
+  static constexpr const char* kRocksDbWriteBufferBytes = "state.rocksdb.write.buffer.bytes";
   static constexpr const char* kReplicationFactor = "replication.factor";
   static constexpr const char* kPollMs = "poll.ms";
   static constexpr const char* kApplicationServer = "application.server";
@@ -93,6 +105,14 @@ class StreamsConfig {
     default_value_serde_ = std::move(serde);
     return *this;
   }
+  // Called for every RocksDB store a task opens, with the store's name and its options (see
+  // kstreams/state/rocksdb_options.h), before the store is opened: Kafka Streams'
+  // rocksdb.config.setter. It runs on stream threads, possibly several at once.
+  StreamsConfig& rocksDbConfigSetter(
+      std::function<void(const std::string& store_name, state::RocksDbOptions& options)> setter) {
+    rocksdb_config_setter_ = std::move(setter);
+    return *this;
+  }
   // Handler functions take precedence over the *.exception.handler names.
   StreamsConfig& deserializationExceptionHandler(DeserializationExceptionHandler h) {
     deserialization_handler_ = std::move(h);
@@ -117,6 +137,9 @@ class StreamsConfig {
     ProductionExceptionHandler production_handler;
     std::string dead_letter_queue_topic;
     int64_t cache_max_bytes = 10 * 1024 * 1024;
+    int64_t rocksdb_block_cache_bytes = int64_t{64} << 20;
+    int64_t rocksdb_write_buffer_bytes = int64_t{32} << 20;
+    std::function<void(const std::string&, state::RocksDbOptions&)> rocksdb_config_setter;
     int replication_factor = -1;
     int64_t poll_ms = 100;
     std::string application_server;
@@ -132,6 +155,7 @@ class StreamsConfig {
   std::shared_ptr<const SerdeBase> default_value_serde_;
   DeserializationExceptionHandler deserialization_handler_;
   ProductionExceptionHandler production_handler_;
+  std::function<void(const std::string&, state::RocksDbOptions&)> rocksdb_config_setter_;
 };
 
 }  // namespace kstreams

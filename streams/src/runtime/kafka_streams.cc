@@ -270,10 +270,16 @@ KafkaStreams::Impl::Impl(const Topology* t, std::unique_ptr<Topology> owned,
   }
   prepareClientProps(streams_config);
   checkSerdes();
+  state::RocksDbMemoryConfig memory;
+  memory.block_cache_bytes = config.rocksdb_block_cache_bytes;
+  memory.write_buffer_bytes = config.rocksdb_write_buffer_bytes;
+  memory.config_setter = config.rocksdb_config_setter;
   absl::StatusOr<std::shared_ptr<state::RocksDbResources>> resources =
-      state::RocksDbResources::create(state::RocksDbMemoryConfig{});
-  if (!resources.ok())
-    throw ConfigException("state.dir", std::string(resources.status().message()));
+      state::RocksDbResources::create(std::move(memory));
+  if (!resources.ok()) {
+    throw ConfigException(StreamsConfig::kRocksDbBlockCacheBytes,
+                          std::string(resources.status().message()));
+  }
   rocksdb_resources = *std::move(resources);
   queryable = std::make_shared<internal::QueryableStores>(*topology, config.application_id);
 }

@@ -38,6 +38,17 @@ class TestDriverCore final : public RecordSender {
     env.sender = this;
     env.wall_clock_ms = [this] { return wall_clock_ms_; };
     env.cache = cache_.get();
+    // The driver honours the RocksDB memory settings and options hook like KafkaStreams does.
+    state::RocksDbMemoryConfig memory;
+    memory.block_cache_bytes = resolved_.rocksdb_block_cache_bytes;
+    memory.write_buffer_bytes = resolved_.rocksdb_write_buffer_bytes;
+    memory.config_setter = resolved_.rocksdb_config_setter;
+    auto resources = state::RocksDbResources::create(std::move(memory));
+    if (!resources.ok()) {
+      throw ConfigException(StreamsConfig::kRocksDbBlockCacheBytes,
+                            std::string(resources.status().message()));
+    }
+    env.rocksdb_resources = *std::move(resources);
     try {
       for (const auto& sub : topology.subtopologies()) {
         auto task = std::make_unique<StreamTask>(TaskId{sub.id, 0}, topology, sub, env);
