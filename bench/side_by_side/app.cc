@@ -5,7 +5,13 @@
 //   kstreams_bench_app --system kstreams|librdkafka --workload W --bootstrap-servers B
 //       --application-id A --input T --output O --threads N [--commit-interval-ms 1000]
 //       [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]
-//       [--state-dir /tmp/kstreams-bench-app]
+//       [--state-dir /tmp/kstreams-bench-app] [--client-config "k=v;consumer.k=v;producer.k=v"]
+//   kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]
+//
+// --client-config adds librdkafka settings (experiments; "consumer."/"producer." address one
+// client, for kstreams they are StreamsConfig entries). --mode describe prints the topology
+// (kstreams: Topology::describe(), as the Java peer's describe mode) or exits 2 when the
+// workload is not implemented.
 //
 // - stdout: "RUNNING" (once, when processing can start), "STOPPED" (after a clean stop on
 //   SIGTERM/SIGINT, exit 0); everything else on stderr, ending with the peak RSS line
@@ -21,7 +27,9 @@
 //               at-least-once like the others: every commit.interval.ms it flushes the producer,
 //               then commits the offsets it has processed (synchronously). Its librdkafka
 //               settings are kstreams' defaults (kafka_streams.h), so the two differ by the
-//               library only. passthrough and stateless only.
+//               library only, except for the consumer's prefetch threshold
+//               (queued.min.messages=1,000,000; see RawLoop::run), which kstreams leaves at
+//               librdkafka's default. passthrough and stateless only.
 //
 // Workloads (the Java peer's Topologies.java):
 //   passthrough  every record unchanged (bytes in, bytes out)
@@ -29,6 +37,7 @@
 //   count        groupByKey → count (RocksDB store "counts" + changelog, record cache) →
 //                toStream → to (String key, 8-byte big-endian long)
 //   windowed-count  not implemented yet (exit 2)
+//   count is built only when the DSL has groupByKey() (HasGroupByKey); until then exit 2.
 //
 // Settings given to every system (the flags above): num.stream.threads, commit.interval.ms,
 // statestore.cache.max.bytes, and the producer's linger.ms, batch.size (bytes) and acks.
@@ -73,6 +82,9 @@ struct Settings {
   int64_t linger_ms = 5;
   int64_t batch_size = 1'048'576;
   std::string acks = "1";
+  // Extra librdkafka settings (experiments): "consumer.x" / "producer.x" / "x" (both), given to
+  // kstreams as StreamsConfig entries and to the librdkafka loop's clients alike.
+  std::map<std::string, std::string> client_config;
 };
 
 std::atomic<bool> g_running_printed{false};
@@ -175,6 +187,7 @@ int runKstreams(const Settings& s) {
       {"producer.batch.size", std::to_string(s.batch_size)},
       {"producer.acks", s.acks},
   };
+  for (const auto& [k, v] : s.client_config) config.set(k, v);
   std::fprintf(stderr,
                "%s: system=kstreams workload=%s input=%s output=%s application.id=%s threads=%d "
                "commit.interval.ms=%lld statestore.cache.max.bytes=%lld linger.ms=%lld "
@@ -244,10 +257,20 @@ class RawLoop {
   bool run() {
     const std::string client = s_.application_id + "-RawLoop-" + std::to_string(index_);
     Props consumer_props = {
-        {"bootstrap.servers", s_.bootstrap},   {"group.id", s_.application_id},
-        {"client.id", client + "-consumer"},   {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"}, {"partition.assignment.strategy", "range"},
-        {"auto.offset.reset", "earliest"},     {"socket.nagle.disable", "true"},
+        {"bootstrap.servers", s_.bootstrap},
+        {"group.id", s_.application_id},
+        {"client.id", client + "-consumer"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"partition.assignment.strategy", "range"},
+        {"auto.offset.reset", "earliest"},
+        {"socket.nagle.disable", "true"},
+        // The one consumer setting that matters on librdkafka 2.0.2: once the prefetch queue
+        // holds queued.min.messages (default 100,000), every partition's next fetch is backed
+        // off by a fixed 1000 ms; with a backlog the loop would then drain the queue in a
+        // fraction of that second and idle for the rest (~3x fewer records/s). Prefetch stays
+        // bounded by queued.max.messages.kbytes (default 64 MiB).
+        {"queued.min.messages", "1000000"},
     };
     // kstreams' producer defaults (kafka_streams.h) plus the shared settings.
     Props producer_props = {
@@ -262,6 +285,16 @@ class RawLoop {
         {"enable.idempotence", "false"},
         {"socket.nagle.disable", "true"},
     };
+    for (const auto& [k, v] : s_.client_config) {
+      if (k.rfind("consumer.", 0) == 0) {
+        consumer_props[k.substr(9)] = v;
+      } else if (k.rfind("producer.", 0) == 0) {
+        producer_props[k.substr(9)] = v;
+      } else {
+        consumer_props[k] = v;
+        producer_props[k] = v;
+      }
+    }
     rd_kafka_conf_t* cconf = makeConf(consumer_props);
     rd_kafka_conf_t* pconf = makeConf(producer_props);
     if (!cconf || !pconf) return false;
@@ -492,7 +525,7 @@ constexpr const char* kUsage =
     "--bootstrap-servers B\n"
     "         --application-id A --input T --output O [--threads 1] [--commit-interval-ms 1000]\n"
     "         [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]\n"
-    "         [--state-dir /tmp/kstreams-bench-app]\n"
+    "         [--state-dir /tmp/kstreams-bench-app] [--client-config \"k=v;producer.k=v\"]\n"
     "       kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]\n"
     "  W: passthrough|stateless|count|windowed-count (librdkafka: passthrough|stateless)\n";
 
@@ -500,7 +533,7 @@ int run(int argc, char** argv) {
   sbs::Args args(argc, argv);
   args.allowOnly({"mode", "system", "workload", "bootstrap-servers", "application-id", "input",
                   "output", "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms",
-                  "batch-size", "acks", "state-dir"});
+                  "batch-size", "acks", "state-dir", "client-config"});
   const std::string mode = args.get("mode", "streams");
   if (mode != "streams" && mode != "describe") throw sbs::UsageError("unknown --mode " + mode);
   const bool describe = mode == "describe";
@@ -545,6 +578,11 @@ int run(int argc, char** argv) {
     throw sbs::UsageError("--acks must be 0, 1, all or -1");
   }
   s.state_dir = args.get("state-dir", "/tmp/kstreams-bench-app");
+  for (const std::string& kv : sbs::splitList(args.get("client-config", ""), ';')) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) throw sbs::UsageError("--client-config wants k=v;k=v");
+    s.client_config[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
 
   // Every thread started from here on (stream threads, librdkafka's) inherits the mask, so the
   // stop signals reach sigtimedwait() in waitForStopSignal() only.

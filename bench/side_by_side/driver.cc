@@ -1,13 +1,14 @@
 // kstreams_bench_driver — measures one system on one workload (`--mode run`) and summarizes many
 // such runs (`--mode report`, report.cc) for scripts/bench.
 //
-//   kstreams_bench_driver --mode run --system librdkafka|kstreams|kafka-streams --workload W
-//       --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE [--records 1000000]
-//       [--threads 1] [--partitions 8] [--keys 10000] [--value-bytes 100]
+//   kstreams_bench_driver --mode run --system librdkafka|kstreams|kstreams-tuned|kafka-streams
+//       --workload W --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE
+//       [--records 1000000] [--threads 1] [--partitions 8] [--keys 10000] [--value-bytes 100]
 //       [--commit-interval-ms 1000] [--cache-max-bytes 10485760] [--linger-ms 5]
 //       [--batch-size 1048576] [--acks 1] [--latency-rate 10000] [--latency-seconds 3]
 //       [--java java] [--java-opts "-Xms256m -Xmx1g"] [--broker-pid PID] [--log-dir DIR]
 //       [--run-id ID] [--round R] [--attempt A] [--noisy-cores 0.3] [--keep-topics]
+//       [--client-config "consumer.k=v;producer.k=v"]   (C++ systems only: experiments)
 //
 // Method of one run (every system the same way; the system runs as its own process):
 //   0. The system's describe mode says whether it implements the workload (exit 2: the run is
@@ -90,6 +91,10 @@ namespace {
 using sbs::steadyNs;
 constexpr const char* kProgram = "kstreams_bench_driver";
 
+// System "kstreams-tuned": kstreams with the consumer prefetch threshold the librdkafka loop uses
+// (see app.cc), to show what that one default costs kstreams. Opt-in.
+constexpr const char* kTunedConfig = "consumer.queued.min.messages=1000000";
+
 double secondsOf(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 struct RdDeleter {
@@ -122,6 +127,7 @@ struct RunOptions {
   int round = 1, attempt = 1;
   double noisy_cores = 0.3;
   bool keep_topics = false;
+  std::string client_config;  // passed to the C++ systems only (experiments)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -800,7 +806,8 @@ std::vector<std::string> systemCommand(const RunOptions& o, const std::string& a
     for (const auto& opt : sbs::splitList(o.java_opts, ' ')) argv.push_back(opt);
     argv.insert(argv.end(), {"-jar", o.peer_jar});
   } else {
-    argv.insert(argv.end(), {o.app_bin, "--system", o.system});
+    argv.insert(argv.end(),
+                {o.app_bin, "--system", o.system == "librdkafka" ? "librdkafka" : "kstreams"});
   }
   argv.insert(argv.end(), {"--bootstrap-servers",
                            o.bootstrap,
@@ -826,6 +833,9 @@ std::vector<std::string> systemCommand(const RunOptions& o, const std::string& a
                            o.acks,
                            "--state-dir",
                            state_dir});
+  if (!o.client_config.empty() && o.system != "kafka-streams") {
+    argv.insert(argv.end(), {"--client-config", o.client_config});
+  }
   return argv;
 }
 
@@ -856,7 +866,8 @@ int runMain(const sbs::Args& args) {
                   "run-id",
                   "round",
                   "attempt",
-                  "noisy-cores"});
+                  "noisy-cores",
+                  "client-config"});
   RunOptions o;
   o.system = args.required("system");
   o.workload = args.required("workload");
@@ -885,7 +896,10 @@ int runMain(const sbs::Args& args) {
   o.attempt = static_cast<int>(args.getInt("attempt", 1, 1));
   o.noisy_cores = args.getDouble("noisy-cores", o.noisy_cores, 0);
   o.keep_topics = args.flag("keep-topics");
-  if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kafka-streams") {
+  o.client_config = args.get("client-config", "");
+  if (o.system == "kstreams-tuned" && o.client_config.empty()) o.client_config = kTunedConfig;
+  if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kstreams-tuned" &&
+      o.system != "kafka-streams") {
     throw sbs::UsageError("unknown --system " + o.system);
   }
   if (o.system == "kafka-streams" && o.peer_jar.empty()) throw sbs::UsageError("--peer-jar");
@@ -905,6 +919,7 @@ int runMain(const sbs::Args& args) {
                       {"p50_ms", nullptr},    {"p99_ms", nullptr},
                       {"rss_mb", nullptr},    {"latency_rate", o.latency_rate},
                       {"latency_records", m}, {"log", log_path}};
+  if (!o.client_config.empty()) r["client_config"] = o.client_config;
   std::string error;
   std::string status = "failed";
 
@@ -945,7 +960,8 @@ int runMain(const sbs::Args& args) {
       for (const auto& opt : sbs::splitList(o.java_opts, ' ')) probe.push_back(opt);
       probe.insert(probe.end(), {"-jar", o.peer_jar, "--mode", "describe"});
     } else {
-      probe.insert(probe.end(), {o.app_bin, "--mode", "describe", "--system", o.system});
+      probe.insert(probe.end(), {o.app_bin, "--mode", "describe", "--system",
+                                 o.system == "librdkafka" ? "librdkafka" : "kstreams"});
     }
     probe.insert(probe.end(), {"--workload", o.workload, "--input", in, "--output", out});
     const std::string describe_log = o.log_dir + "/" + prefix + ".describe.txt";
