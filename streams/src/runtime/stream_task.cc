@@ -319,9 +319,10 @@ void StreamTask::process(const RawRecord& raw) {
                              std::string(raw.topic));
     }
     last_topic_.assign(raw.topic);
+    metadata_.topic = last_topic_;
     last_source_ = it->second;
+    last_consumed_ = nullptr;
   }
-  metadata_.topic = last_topic_;
   metadata_.partition = raw.partition;
   metadata_.offset = raw.offset;
   has_metadata_ = true;
@@ -340,7 +341,14 @@ void StreamTask::process(const RawRecord& raw) {
   has_metadata_ = false;
   // Offsets are recorded only after the record went all the way through: a record that threw is
   // not committed and is processed again after a restart.
-  consumed_[{last_topic_, raw.partition}] = raw.offset + 1;
+  // The slot is cached: building the (topic, partition) key per record was ~5% of the
+  // per-record instructions (bench/side_by_side profile). Entries are never erased, so the
+  // pointer stays valid.
+  if (last_consumed_ == nullptr || last_consumed_partition_ != raw.partition) {
+    last_consumed_ = &consumed_[{last_topic_, raw.partition}];
+    last_consumed_partition_ = raw.partition;
+  }
+  *last_consumed_ = raw.offset + 1;
 }
 
 void StreamTask::onDeserializationError(const RawRecord& raw, const std::string& reason) {

@@ -184,6 +184,9 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   SourceNodeBase* last_source_ = nullptr;
   SourceNodeBase* current_source_ = nullptr;
   std::map<std::pair<std::string, int32_t>, int64_t> consumed_;
+  // consumed_'s slot for (last_topic_, last_consumed_partition_); nullptr after a topic change.
+  int64_t* last_consumed_ = nullptr;
+  int32_t last_consumed_partition_ = -1;
   RecordMetadata metadata_;
   bool has_metadata_ = false;
   int64_t stream_time_ms_ = -1;
