@@ -46,8 +46,7 @@ int main() {
   kstreams::Topology topology;
   topology.addSource<std::string, int64_t>("orders", {"orders"}, String(), Int64())
       .addProcessor("running-total", [] { return std::make_unique<RunningTotal>(); }, {"orders"})
-      .addSink<std::string, std::string>("totals", "totals", {"running-total"}, String(),
-                                         String());
+      .addSink<std::string, std::string>("totals", "totals", {"running-total"}, String(), String());
   std::cout << topology.describe() << std::flush;
 
   kstreams::TopologyTestDriver driver(topology);

@@ -22,8 +22,8 @@ DeserializationExceptionHandler logAndFailDeserializationHandler() {
 
 DeserializationExceptionHandler logAndContinueDeserializationHandler() {
   return [](const ErrorContext& c, const std::string& reason) {
-    internal::logLine(LogLevel::kWarn, "Skipping record due to deserialization error. " +
-                                           where(c) + ": " + reason);
+    internal::logLine(LogLevel::kWarn,
+                      "Skipping record due to deserialization error. " + where(c) + ": " + reason);
     return DeserializationHandlerResponse::kContinue;
   };
 }

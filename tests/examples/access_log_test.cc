@@ -62,8 +62,9 @@ TEST(AccessLogParser, MalformedLinesSayWhy) {
 
 TEST(AccessLogSerde, ThrowsSerializationExceptionWithReason) {
   access_log::AccessLogLineSerde serde;
-  EXPECT_EQ(serde.deserialize("t", std::string_view(R"(h - - [d] "GET / HTTP/1.1" 500 1)"))["status"],
-            500);
+  EXPECT_EQ(
+      serde.deserialize("t", std::string_view(R"(h - - [d] "GET / HTTP/1.1" 500 1)"))["status"],
+      500);
   try {
     serde.deserialize("t", std::string_view("garbage"));
     FAIL() << "expected an exception";

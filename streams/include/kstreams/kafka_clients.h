@@ -89,8 +89,8 @@ class SimpleProducer {
   // Queues one record (copied); blocks while the local queue is full. timestamp_ms 0: now.
   // partition -1: chosen from the key. Errors are reported by flush().
   void send(const std::string& topic, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t timestamp_ms = 0,
-            int32_t partition = -1, const Headers& headers = {});
+            std::optional<std::string_view> value, int64_t timestamp_ms = 0, int32_t partition = -1,
+            const Headers& headers = {});
   // Waits until every queued record is acknowledged; the first delivery error, if any.
   absl::Status flush();
 
