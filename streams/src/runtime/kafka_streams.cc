@@ -17,6 +17,7 @@
 #include "kstreams/embedded_kafka_cluster.h"
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
+#include "runtime/exception_text.h"
 #include "runtime/group_membership.h"
 #include "runtime/queryable_stores.h"
 #include "runtime/stream_task.h"
@@ -81,16 +82,6 @@ bool validTransition(State from, State to) {
 
 bool isFinal(State s) { return s == State::kNotRunning || s == State::kError; }
 bool isActive(State s) { return s == State::kRebalancing || s == State::kRunning; }
-
-std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
 
 // librdkafka 2.0.2's consumer-only and producer-only properties (CONFIGURATION.md, C/P column).
 const std::set<std::string>& consumerOnlyProperties() {
@@ -682,8 +673,9 @@ void KafkaStreams::Impl::onThreadFailure(StreamThread& thread, const std::except
       log(LogLevel::kError, "uncaught-exception handler threw");
     }
   }
-  log(LogLevel::kError, absl::StrCat(thread.name(), " died of: ", describe(error),
-                                     "; the handler chose ", std::string(toString(response))));
+  log(LogLevel::kError,
+      absl::StrCat(thread.name(), " died of: ", internal::describeException(error),
+                   "; the handler chose ", std::string(toString(response))));
   switch (response) {
     case StreamThreadExceptionResponse::kReplaceThread:
       if (replaceThread(thread)) return;

@@ -9,6 +9,7 @@
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
 #include "kstreams/typed_key_value_store.h"
+#include "runtime/exception_text.h"
 
 namespace kstreams::internal {
 namespace {
@@ -24,16 +25,6 @@ int64_t wallClockMs() {
 void log(LogLevel level, const std::string& prefix, absl::string_view message) {
   if (!internal::logEnabled(level)) return;
   internal::logLine(level, absl::StrCat(prefix, ": ", message));
-}
-
-std::string describe(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown exception";
-  }
 }
 
 // Destroys the messages of one batch whatever happens while they are processed.
@@ -190,7 +181,7 @@ void StreamThread::run() {
   setState(State::kPendingShutdown);
   if (error) {
     log(LogLevel::kError, options_.name,
-        absl::StrCat("encountered an error and shuts down: ", describe(error)));
+        absl::StrCat("encountered an error and shuts down: ", describeException(error)));
   }
   try {
     completeShutdown(/*clean=*/!error);
@@ -198,7 +189,7 @@ void StreamThread::run() {
     // A clean shutdown whose last commit failed: report it like any other failure.
     if (!error) error = std::current_exception();
     log(LogLevel::kError, options_.name,
-        absl::StrCat("error while shutting down: ", describe(std::current_exception())));
+        absl::StrCat("error while shutting down: ", describeException(std::current_exception())));
   }
   log(LogLevel::kInfo, options_.name,
       absl::StrCat("shut down; records dropped after losing their partition: ", dropped_));
