@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "kafka_describe_strings.h"
 #include "kstreams/dsl_options.h"
 #include "kstreams/errors.h"
 #include "kstreams/fixed_key_processor.h"
@@ -661,38 +662,7 @@ TEST(ProcessorApiDescribe, KafkaTableTableJoinShape) {
                     {"KTABLE-JOINTHIS-0000000007", "KTABLE-JOINOTHER-0000000008"})
       .addProcessor("KTABLE-TOSTREAM-0000000009", pass, {"KTABLE-MERGE-0000000006"})
       .addSink<Str, Str>("KSTREAM-SINK-0000000010", "output", {"KTABLE-TOSTREAM-0000000009"});
-  EXPECT_EQ(t.describe().toString(),
-            "Topologies:\n"
-            "   Sub-topology: 0\n"
-            "    Source: KSTREAM-SOURCE-0000000000 (topics: [left])\n"
-            "      --> KSTREAM-TOTABLE-0000000001\n"
-            "    Source: KSTREAM-SOURCE-0000000003 (topics: [right])\n"
-            "      --> KSTREAM-TOTABLE-0000000004\n"
-            "    Processor: KSTREAM-TOTABLE-0000000001 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"
-            "      --> KTABLE-JOINTHIS-0000000007\n"
-            "      <-- KSTREAM-SOURCE-0000000000\n"
-            "    Processor: KSTREAM-TOTABLE-0000000004 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000005])\n"
-            "      --> KTABLE-JOINOTHER-0000000008\n"
-            "      <-- KSTREAM-SOURCE-0000000003\n"
-            "    Processor: KTABLE-JOINOTHER-0000000008 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"
-            "      --> KTABLE-MERGE-0000000006\n"
-            "      <-- KSTREAM-TOTABLE-0000000004\n"
-            "    Processor: KTABLE-JOINTHIS-0000000007 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000005])\n"
-            "      --> KTABLE-MERGE-0000000006\n"
-            "      <-- KSTREAM-TOTABLE-0000000001\n"
-            "    Processor: KTABLE-MERGE-0000000006 (stores: [])\n"
-            "      --> KTABLE-TOSTREAM-0000000009\n"
-            "      <-- KTABLE-JOINTHIS-0000000007, KTABLE-JOINOTHER-0000000008\n"
-            "    Processor: KTABLE-TOSTREAM-0000000009 (stores: [])\n"
-            "      --> KSTREAM-SINK-0000000010\n"
-            "      <-- KTABLE-MERGE-0000000006\n"
-            "    Sink: KSTREAM-SINK-0000000010 (topic: output)\n"
-            "      <-- KTABLE-TOSTREAM-0000000009\n"
-            "\n");
+  EXPECT_EQ(t.describe().toString(), testing_strings::kTableTableJoinDescription);
 }
 
 TEST(ProcessorApiDescribe, SourceWithSeveralTopicsPrintsJavasHashSetOrder) {

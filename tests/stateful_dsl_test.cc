@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "kafka_describe_strings.h"
 #include "kstreams/dsl_options.h"
 #include "kstreams/errors.h"
 #include "kstreams/ktable.h"
@@ -387,37 +388,7 @@ TEST(StatefulDescribe, TableTableJoinOfStreamsToTable) {
       .toStream()
       .to("output", Produced(S(), S()));
   Topology topology = builder.build();
-  EXPECT_EQ(topology.describe().toString(),
-            "Topologies:\n"
-            "   Sub-topology: 0\n"
-            "    Source: KSTREAM-SOURCE-0000000000 (topics: [left])\n"
-            "      --> KSTREAM-TOTABLE-0000000001\n"
-            "    Source: KSTREAM-SOURCE-0000000003 (topics: [right])\n"
-            "      --> KSTREAM-TOTABLE-0000000004\n"
-            "    Processor: KSTREAM-TOTABLE-0000000001 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"
-            "      --> KTABLE-JOINTHIS-0000000007\n"
-            "      <-- KSTREAM-SOURCE-0000000000\n"
-            "    Processor: KSTREAM-TOTABLE-0000000004 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000005])\n"
-            "      --> KTABLE-JOINOTHER-0000000008\n"
-            "      <-- KSTREAM-SOURCE-0000000003\n"
-            "    Processor: KTABLE-JOINOTHER-0000000008 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"
-            "      --> KTABLE-MERGE-0000000006\n"
-            "      <-- KSTREAM-TOTABLE-0000000004\n"
-            "    Processor: KTABLE-JOINTHIS-0000000007 (stores: "
-            "[KSTREAM-TOTABLE-STATE-STORE-0000000005])\n"
-            "      --> KTABLE-MERGE-0000000006\n"
-            "      <-- KSTREAM-TOTABLE-0000000001\n"
-            "    Processor: KTABLE-MERGE-0000000006 (stores: [])\n"
-            "      --> KTABLE-TOSTREAM-0000000009\n"
-            "      <-- KTABLE-JOINTHIS-0000000007, KTABLE-JOINOTHER-0000000008\n"
-            "    Processor: KTABLE-TOSTREAM-0000000009 (stores: [])\n"
-            "      --> KSTREAM-SINK-0000000010\n"
-            "      <-- KTABLE-MERGE-0000000006\n"
-            "    Sink: KSTREAM-SINK-0000000010 (topic: output)\n"
-            "      <-- KTABLE-TOSTREAM-0000000009\n\n");
+  EXPECT_EQ(topology.describe().toString(), testing_strings::kTableTableJoinDescription);
 
   TopologyTestDriver driver(topology);
   auto left = driver.createInputTopic<Str, Str>("left", S(), S());
