@@ -39,5 +39,9 @@ TEST_F(RuntimeBrokerTest, GracefulCloseHalfWayThenRestartLosesNothing) {
   runCloseHalfWayThenRestart(bootstrap_, StreamsConfig{}, 100000, 30000, std::chrono::seconds(120));
 }
 
+TEST_F(RuntimeBrokerTest, SmallPrefetchKeepsTheFetcherBusyThroughABacklog) {
+  runBacklogWithSmallPrefetch(bootstrap_, StreamsConfig{}, 100000);
+}
+
 }  // namespace
 }  // namespace kstreams::runtime_test

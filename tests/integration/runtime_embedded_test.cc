@@ -52,6 +52,10 @@ TEST_F(RuntimeEmbeddedTest, GracefulCloseHalfWayThenRestartLosesNothing) {
   runCloseHalfWayThenRestart(bootstrap(), shortSessions(), 100000, 30000, seconds(60));
 }
 
+TEST_F(RuntimeEmbeddedTest, SmallPrefetchKeepsTheFetcherBusyThroughABacklog) {
+  runBacklogWithSmallPrefetch(bootstrap(), StreamsConfig{}, 40000);
+}
+
 // The poison record: 3 bytes where the Int64 serde wants 8.
 constexpr int64_t kPoisonOffset = 10;
 

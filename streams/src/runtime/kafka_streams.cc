@@ -326,13 +326,14 @@ void KafkaStreams::Impl::prepareClientProps(const StreamsConfig& user) {
   // Defaults; the user's settings (already in the maps) win.
   consumer_props.emplace("auto.offset.reset", "earliest");
   consumer_props.emplace("socket.nagle.disable", "true");
-  // librdkafka 2.0.2 pauses fetching a partition for up to a second
-  // once its prefetch queue holds queued.min.messages (default 100,000): working through a
-  // backlog, a thread processed ~110k records in 0.2 s and then idled 0.8 s (bench/side_by_side
-  // profile, 3-5x throughput lost). A larger record bound with a 32 MiB byte bound (~1 s of
-  // input at full speed) keeps the fetcher ahead while bounding memory per thread.
-  consumer_props.emplace("queued.min.messages", "1000000");
-  consumer_props.emplace("queued.max.messages.kbytes", "32768");
+  // A small prefetch: each queued record costs its value plus ~250 B of librdkafka op and
+  // pins its fetch buffer, so the queue is most of a thread's memory. librdkafka 2.0.2 stops
+  // fetching when the queue reaches either limit and re-checks only once its broker thread
+  // wakes up (up to 1 s later); the stream thread's FetchWaker wakes it when the queue has
+  // drained to half (runtime/fetch_waker.h). Measured (bench/side_by_side): with the waker,
+  // 4 MiB gives the throughput 32 MiB gave without it, at a third of the memory.
+  consumer_props.emplace("queued.min.messages", "50000");
+  consumer_props.emplace("queued.max.messages.kbytes", "4096");
   // Java's default partitioner (murmur2 of the key; random for null keys), so keys land where
   // a Java producer would put them: co-partitioning holds across languages.
   producer_props.emplace("partitioner", "murmur2_random");

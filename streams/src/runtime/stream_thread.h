@@ -85,6 +85,7 @@
 #include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "runtime/fetch_waker.h"
 #include "runtime/queryable_stores.h"
 #include "runtime/record_collector.h"
 #include "runtime/state_restorer.h"
@@ -225,6 +226,7 @@ class StreamThread {
   bool final_commit_done_ = false;    // guarded by phase_mu_
   bool leaving_allowed_ = false;      // guarded by phase_mu_
   std::unique_ptr<RecordCollector> collector_;
+  FetchWaker fetch_waker_;  // stream thread only
   mutable std::mutex assignment_mu_;
   std::vector<TopicPartition> assignment_;  // guarded by assignment_mu_
 
