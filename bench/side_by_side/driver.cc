@@ -1,7 +1,7 @@
 // kstreams_bench_driver — measures one system on one workload (`--mode run`) and summarizes many
 // such runs (`--mode report`, report.cc) for scripts/bench.
 //
-//   kstreams_bench_driver --mode run --system librdkafka|kstreams|kstreams-tuned|kafka-streams
+//   kstreams_bench_driver --mode run --system librdkafka|kstreams|kafka-streams
 //       --workload W --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE
 //       [--records 1000000] [--threads 1] [--partitions 8] [--keys 10000] [--value-bytes 100]
 //       [--commit-interval-ms 1000] [--cache-max-bytes 10485760] [--linger-ms 5]
@@ -90,10 +90,6 @@ namespace {
 
 using sbs::steadyNs;
 constexpr const char* kProgram = "kstreams_bench_driver";
-
-// System "kstreams-tuned": kstreams with the consumer prefetch threshold the librdkafka loop uses
-// (see app.cc), to show what that one default costs kstreams. Opt-in.
-constexpr const char* kTunedConfig = "consumer.queued.min.messages=1000000";
 
 double secondsOf(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
@@ -897,9 +893,7 @@ int runMain(const sbs::Args& args) {
   o.noisy_cores = args.getDouble("noisy-cores", o.noisy_cores, 0);
   o.keep_topics = args.flag("keep-topics");
   o.client_config = args.get("client-config", "");
-  if (o.system == "kstreams-tuned" && o.client_config.empty()) o.client_config = kTunedConfig;
-  if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kstreams-tuned" &&
-      o.system != "kafka-streams") {
+  if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kafka-streams") {
     throw sbs::UsageError("unknown --system " + o.system);
   }
   if (o.system == "kafka-streams" && o.peer_jar.empty()) throw sbs::UsageError("--peer-jar");

@@ -145,7 +145,6 @@ std::string isoNow() {
 const char* label(const std::string& system) {
   if (system == "librdkafka") return "librdkafka loop (ceiling)";
   if (system == "kafka-streams") return "Kafka Streams (Java)";
-  if (system == "kstreams-tuned") return "kstreams, queued.min.messages=1M";
   return "kstreams";
 }
 
@@ -177,7 +176,6 @@ bool drawChart(const std::vector<std::string>& workloads, const std::vector<std:
   auto color = [](const std::string& system) {
     if (system == "librdkafka") return "#8c8c8c";
     if (system == "kstreams") return "#1f77b4";
-    if (system == "kstreams-tuned") return "#9ecae1";
     if (system == "kafka-streams") return "#ff7f0e";
     return "#2ca02c";
   };
@@ -231,7 +229,7 @@ int reportMain(const Args& args) {
   const std::vector<std::string> workloads =
       splitList(args.get("workloads", "passthrough,stateless,count,windowed-count"));
   std::vector<std::string> systems =
-      splitList(args.get("systems", "librdkafka,kstreams,kstreams-tuned,kafka-streams"));
+      splitList(args.get("systems", "librdkafka,kstreams,kafka-streams"));
   json meta = json::object();
   for (const auto& kv : splitList(args.get("meta", ""), ';')) {
     if (auto eq = kv.find('='); eq != std::string::npos) meta[kv.substr(0, eq)] = kv.substr(eq + 1);
@@ -367,11 +365,8 @@ int reportMain(const Args& args) {
     }
   }
 
-  // ---- Ratios and the targets of issue 4, for kstreams (and kstreams-tuned when it ran).
-  std::vector<std::string> subjects = {"kstreams"};
-  if (std::find(systems.begin(), systems.end(), "kstreams-tuned") != systems.end()) {
-    subjects.push_back("kstreams-tuned");
-  }
+  // ---- Ratios and the targets of issue 4, for kstreams.
+  const std::vector<std::string> subjects = {"kstreams"};
   json ratios = json::array();
   json targets = json::object();
   auto verdict = [](std::optional<bool> v) { return v ? (*v ? "met" : "NOT met") : "unknown"; };

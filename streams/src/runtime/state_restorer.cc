@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kstreams/logging.h"
+#include "runtime/fetch_waker.h"
 #include "runtime/record_collector.h"
 
 namespace kstreams::internal {
@@ -191,6 +192,10 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
     rd_kafka_t* rk;
     ~Unassign() { rd_kafka_assign(rk, nullptr); }
   } unassign{rk};
+  // The restore consumer drains a backlog: without this its fetcher idles whenever the prefetch
+  // fills (runtime/fetch_waker.h).
+  FetchWaker waker(props_);
+  waker.setAssignment(rk, assignment.get());
 
   // Steps 3 and 4.
   size_t remaining = parts.size();
@@ -214,6 +219,7 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
     if (n < 0) {
       return toStatus(rd_kafka_last_error(), "consuming changelog records for restoration");
     }
+    waker.afterPoll(batch.data(), static_cast<int>(n), rd_kafka_queue_length(queue_.get()));
     struct Guard {
       rd_kafka_message_t** m;
       ssize_t n;
