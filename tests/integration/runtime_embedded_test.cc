@@ -56,6 +56,13 @@ TEST_F(RuntimeEmbeddedTest, SmallPrefetchKeepsTheFetcherBusyThroughABacklog) {
   runBacklogWithSmallPrefetch(bootstrap(), StreamsConfig{}, 40000);
 }
 
+// The partitions' leaders are spread over three brokers, each fetched by its own librdkafka
+// broker thread: the waker must reach every one of them.
+TEST(RuntimeEmbeddedThreeNodeClusterTest, SmallPrefetchKeepsEveryLeadersFetcherBusy) {
+  EmbeddedKafkaCluster cluster(3);
+  runBacklogWithSmallPrefetch(cluster.bootstrapServers(), StreamsConfig{}, 40000);
+}
+
 // The poison record: 3 bytes where the Int64 serde wants 8.
 constexpr int64_t kPoisonOffset = 10;
 
