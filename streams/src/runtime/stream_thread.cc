@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "kafka/header_probe.h"
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
 #include "kstreams/typed_key_value_store.h"
@@ -309,7 +310,8 @@ void StreamThread::process(const rd_kafka_message_t* message) {
     raw.value.emplace(static_cast<const char*>(message->payload), message->len);
   }
   rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+  if (!HeaderProbe::hasNoHeaders(message, header_probe_samples_) &&
+      rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
       headers != nullptr) {
     const char* name;
     const void* value;

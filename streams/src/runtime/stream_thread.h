@@ -258,7 +258,8 @@ class StreamThread {
   bool failed_ = false;
   // An exception thrown inside a librdkafka callback, rethrown by the loop.
   std::exception_ptr callback_error_;
-  int64_t dropped_ = 0;  // records of partitions no longer owned
+  int64_t dropped_ = 0;                // records of partitions no longer owned
+  uint32_t header_probe_samples_ = 0;  // HeaderProbe's verification count
 };
 
 const char* toString(StreamThread::State state);
