@@ -26,10 +26,10 @@
 //               messages, rd_kafka_producev with a copy of each record and the input timestamp),
 //               at-least-once like the others: every commit.interval.ms it flushes the producer,
 //               then commits the offsets it has processed (synchronously). Its librdkafka
-//               settings are kstreams' defaults (kafka_streams.h), so the two differ by the
-//               library only, except for the consumer's prefetch threshold
-//               (queued.min.messages=1,000,000; see RawLoop::run), which kstreams leaves at
-//               librdkafka's default. passthrough and stateless only.
+//               producer settings are kstreams' defaults (kafka_streams.h); its consumer
+//               prefetches up to 1,000,000 records / 64 MiB (see RawLoop::run), more than a
+//               second of input, where kstreams keeps a 50,000-record / 4 MiB prefetch refilled
+//               with its fetch waker. passthrough and stateless only.
 //
 // Workloads (the Java peer's Topologies.java):
 //   passthrough  every record unchanged (bytes in, bytes out)
@@ -266,10 +266,12 @@ class RawLoop {
         {"auto.offset.reset", "earliest"},
         {"socket.nagle.disable", "true"},
         // The one consumer setting that matters on librdkafka 2.0.2: once the prefetch queue
-        // holds queued.min.messages (default 100,000), every partition's next fetch is backed
-        // off by a fixed 1000 ms; with a backlog the loop would then drain the queue in a
-        // fraction of that second and idle for the rest (~3x fewer records/s). Prefetch stays
-        // bounded by queued.max.messages.kbytes (default 64 MiB).
+        // holds queued.min.messages (default 100,000), the fetcher stops until its broker
+        // thread next wakes (up to 1000 ms); with a backlog the loop would then drain the queue
+        // in a fraction of that second and idle for the rest (~3x fewer records/s). A queue
+        // bounded only by queued.max.messages.kbytes (default 64 MiB) holds more than a second
+        // of input: the simplest fix, paid for in memory (kstreams wakes the fetcher instead:
+        // streams/src/runtime/fetch_waker.h).
         {"queued.min.messages", "1000000"},
     };
     // kstreams' producer defaults (kafka_streams.h) plus the shared settings.
