@@ -14,8 +14,10 @@ int64_t propertyOr(const ClientProperties& props, const char* key, int64_t fallb
   return end != it->second.c_str() && value > 0 ? value : fallback;
 }
 
-// Long enough for a ListOffsets answer queued behind a long-polling fetch.
-constexpr int kRequestTimeoutMs = 5000;
+// The wake-up happens when the request is handed to the broker thread; the answer only ends the
+// call. Long enough for an answer queued behind a long-polling fetch (fetch.wait.max.ms, 500 ms by
+// default), short enough not to hold up a shutdown (stop() joins the helper).
+constexpr int kRequestTimeoutMs = 1000;
 
 }  // namespace
 
