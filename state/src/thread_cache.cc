@@ -102,9 +102,15 @@ void ThreadCache::put(std::string_view ns, std::string_view key, std::optional<s
   }
   NamedCache::Node& node = it->second;
   node.entry = CacheEntry{std::move(value), dirty, std::move(context)};
-  if (node.dirty) cache.dirty.erase(*node.dirty);
-  node.dirty.reset();
-  if (dirty) node.dirty = cache.dirty.insert(cache.dirty.end(), &it->first);
+  if (dirty && node.dirty) {
+    // Re-written: it moves to the back of the last-write order (relinked, not reallocated).
+    cache.dirty.splice(cache.dirty.end(), cache.dirty, *node.dirty);
+  } else if (dirty) {
+    node.dirty = cache.dirty.insert(cache.dirty.end(), &it->first);
+  } else if (node.dirty) {
+    cache.dirty.erase(*node.dirty);
+    node.dirty.reset();
+  }
   node.size = entrySize(it->first, node.entry);
   size_bytes_ += node.size;
   cache.size_bytes += node.size;
