@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -271,14 +272,20 @@ int64_t int64Of(const std::optional<std::string>& bytes) {
 // A word count with a cached, logged store, run as task 0_3 of "app".
 class TaskFixture : public ::testing::Test {
  protected:
-  void build(int64_t cache_bytes, bool validate_only = false) {
-    StreamsBuilder builder;
-    builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
-        .groupByKey()
-        .count(Materialized<>::as("counts"))
-        .toStream()
-        .to("out", Produced(Serdes::String(), Serdes::Int64()));
-    topology_ = std::make_unique<Topology>(builder.build());
+  // `make`: another topology than the word count (reading "in").
+  void build(int64_t cache_bytes, bool validate_only = false,
+             std::function<Topology()> make = nullptr) {
+    if (make) {
+      topology_ = std::make_unique<Topology>(make());
+    } else {
+      StreamsBuilder builder;
+      builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+          .groupByKey()
+          .count(Materialized<>::as("counts"))
+          .toStream()
+          .to("out", Produced(Serdes::String(), Serdes::Int64()));
+      topology_ = std::make_unique<Topology>(builder.build());
+    }
     config_ = StreamsConfig{{"application.id", "app"}, {"state.dir", dir_.path().string()}}.resolve(
         /*require_bootstrap=*/false);
     cache_ = std::make_unique<state::ThreadCache>(cache_bytes);
@@ -311,6 +318,28 @@ class TaskFixture : public ::testing::Test {
   int64_t offset_ = 100;
 };
 
+// A plain (not timestamped) store: its changelog records take their timestamps from the record
+// context, which for a cached store is that of each key's last write, not the commit's.
+TEST_F(TaskFixture, CachedPlainStoreLogsEachEntryWithItsLastWritesTimestamp) {
+  build(/*cache_bytes=*/1 << 20, /*validate_only=*/false, [] {
+    return counterTopology(Stores::keyValueStoreBuilder(Stores::persistentKeyValueStore("counts"),
+                                                        Serdes::String(), Serdes::Int64())
+                               .withCachingEnabled());
+  });
+  pipe("a", 1);
+  pipe("b", 2);
+  pipe("a", 3);
+  EXPECT_TRUE(sender_.take("app-counts-changelog").empty());  // all in the cache
+  task_->prepareCommit();
+  auto changelog = sender_.take("app-counts-changelog");
+  ASSERT_EQ(changelog.size(), 2u);
+  EXPECT_EQ(*changelog[0].key, "b");
+  EXPECT_EQ(changelog[0].timestamp, 2);
+  EXPECT_EQ(*changelog[1].key, "a");
+  EXPECT_EQ(int64Of(changelog[1].value), 2);
+  EXPECT_EQ(changelog[1].timestamp, 3);
+}
+
 TEST_F(TaskFixture, CachedUpdatesGoDownstreamAndToTheChangelogOnlyOnCommit) {
   build(/*cache_bytes=*/1 << 20);
   pipe("a", 1);
@@ -334,6 +363,11 @@ TEST_F(TaskFixture, CachedUpdatesGoDownstreamAndToTheChangelogOnlyOnCommit) {
   auto changelog = sender_.take("app-counts-changelog");
   ASSERT_EQ(changelog.size(), 2u);
   for (const auto& r : changelog) EXPECT_EQ(r.partition, 3);
+  // Each in the record context of its own last write (the flush writes the store in one batch,
+  // then logs entry by entry).
+  EXPECT_EQ(*changelog[0].key, "b");
+  EXPECT_EQ(int64Of(changelog[0].value), 1);
+  EXPECT_EQ(changelog[0].timestamp, 2);
   EXPECT_EQ(*changelog[1].key, "a");
   EXPECT_EQ(int64Of(changelog[1].value), 3);
   EXPECT_EQ(changelog[1].timestamp, 4);

@@ -73,4 +73,14 @@ absl::Status ChangeLoggingKeyValueStore::putAllWithCheckpoint(const KeyValueChan
   return logAll(changes);
 }
 
+absl::Status ChangeLoggingKeyValueStore::putAllUnlogged(const KeyValueChanges& changes) {
+  return inner().putAll(changes);
+}
+
+absl::Status ChangeLoggingKeyValueStore::logChange(std::string_view key,
+                                                   std::optional<std::string_view> value) {
+  if (logger_ == nullptr) return absl::FailedPreconditionError("no ChangeLogger");
+  return logger_->logChange(key, value);
+}
+
 }  // namespace kstreams::state

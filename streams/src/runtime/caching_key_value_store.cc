@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "kstreams/state/change_logging_key_value_store.h"
+
 namespace kstreams::internal {
 namespace {
 
@@ -86,7 +88,7 @@ void CachingKeyValueStore::setFlushListener(Listener listener, bool send_old_val
 absl::Status CachingKeyValueStore::init(const state::StateStoreContext& context) {
   if (absl::Status s = WrappedKeyValueStore::init(context); !s.ok()) return s;
   cache_->addDirtyEntryFlushListener(
-      ns_, [this](const std::vector<state::DirtyEntry>& entries) { flushEntries(entries); });
+      ns_, [this](std::vector<state::DirtyEntry>& entries) { flushEntries(entries); });
   open_ = true;
   return absl::OkStatus();
 }
@@ -96,41 +98,61 @@ void CachingKeyValueStore::cacheWrite(std::string_view key, std::optional<std::s
   cache_->put(ns_, key, std::move(value), /*dirty=*/true, context_->currentCacheContext());
 }
 
-absl::Status CachingKeyValueStore::writeBelow(const state::DirtyEntry& entry) {
-  if (entry.value) return inner().put(entry.key, *entry.value);
-  return inner().remove(entry.key).status();
-}
-
-// Kafka's CachingKeyValueStore#putAndMaybeForward, for each entry in last-write order.
-void CachingKeyValueStore::flushEntries(const std::vector<state::DirtyEntry>& entries) {
-  for (const state::DirtyEntry& entry : entries) {
-    if (!listener_) {
-      context_->withCacheContext(entry.context, [&] {
-        if (absl::Status s = writeBelow(entry); !s.ok() && flush_error_.ok()) flush_error_ = s;
-      });
-      continue;
-    }
+// Kafka's CachingKeyValueStore#putAndMaybeForward for each entry in last-write order, with the
+// store writes of the whole flush in one batch (one RocksDB write instead of one per key). The
+// old values are read first: a flush holds each key once, so no write of it can come between.
+// Then, per entry and in its own record context, the change is logged and forwarded. Readers
+// see no difference: the flushed keys stay in the cache until the flush is over, and
+// interactive queries, which read below, see the flush at once rather than key by key. The
+// store below is ChangeLogging(bytes store) when logged (StreamTask builds it so), else the
+// bytes store itself.
+void CachingKeyValueStore::flushEntries(std::vector<state::DirtyEntry>& entries) {
+  auto setError = [&](absl::Status s) {
+    if (flush_error_.ok()) flush_error_ = std::move(s);
+  };
+  state::KeyValueChanges changes;
+  changes.reserve(entries.size());
+  std::vector<std::pair<const state::DirtyEntry*, std::optional<std::string>>> written;
+  written.reserve(entries.size());
+  for (state::DirtyEntry& entry : entries) {
     std::optional<std::string> old_value;
-    if (!entry.value || send_old_values_) {
+    if (listener_ && (!entry.value || send_old_values_)) {
       auto old = inner().get(entry.key);
       if (!old.ok()) {
-        if (flush_error_.ok()) flush_error_ = old.status();
+        setError(old.status());
         continue;
       }
       old_value = *std::move(old);
+      // Neither in the store nor in the cache: nothing to write or to forward.
+      if (!entry.value && !old_value) continue;
     }
-    // Neither in the store nor in the cache: nothing to write or to forward.
-    if (!entry.value && !old_value) continue;
+    changes.emplace_back(entry.key, std::move(entry.value));
+    written.emplace_back(&entry, std::move(old_value));
+  }
+  if (changes.empty()) return;
+  auto* logging = dynamic_cast<state::ChangeLoggingKeyValueStore*>(&inner());
+  if (absl::Status s = logging ? logging->putAllUnlogged(changes) : inner().putAll(changes);
+      !s.ok()) {
+    setError(s);
+    return;
+  }
+  auto view = [](const std::optional<std::string>& v) {
+    return v ? std::optional<std::string_view>(*v) : std::nullopt;
+  };
+  for (size_t i = 0; i < written.size(); ++i) {
+    const state::DirtyEntry& entry = *written[i].first;
+    const std::optional<std::string>& value = changes[i].second;
     context_->withCacheContext(entry.context, [&] {
-      if (absl::Status s = writeBelow(entry); !s.ok()) {
-        if (flush_error_.ok()) flush_error_ = s;
-        return;
+      if (logging != nullptr) {
+        if (absl::Status s = logging->logChange(entry.key, view(value)); !s.ok()) {
+          setError(s);
+          return;
+        }
       }
-      auto view = [](const std::optional<std::string>& v) {
-        return v ? std::optional<std::string_view>(*v) : std::nullopt;
-      };
-      listener_(entry.key, view(entry.value), send_old_values_ ? view(old_value) : std::nullopt,
-                entry.context);
+      if (listener_) {
+        listener_(entry.key, view(value), send_old_values_ ? view(written[i].second) : std::nullopt,
+                  entry.context);
+      }
     });
   }
 }

@@ -90,8 +90,7 @@ class CachingKeyValueStore final : public state::WrappedKeyValueStore, public Ca
 
  private:
   void cacheWrite(std::string_view key, std::optional<std::string> value);
-  void flushEntries(const std::vector<state::DirtyEntry>& entries);
-  absl::Status writeBelow(const state::DirtyEntry& entry);
+  void flushEntries(std::vector<state::DirtyEntry>& entries);
   absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> merged(
       absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> below,
       std::vector<std::pair<std::string, state::CacheEntry>> cached, bool reverse) const;

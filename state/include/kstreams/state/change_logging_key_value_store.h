@@ -43,6 +43,14 @@ class ChangeLoggingKeyValueStore : public WrappedKeyValueStore {
   absl::StatusOr<std::optional<std::string>> remove(std::string_view key) override;
   absl::Status putAllWithCheckpoint(const KeyValueChanges& changes, int64_t offset) override;
 
+  // For a layer above that writes many changes at once but must log each in its own record
+  // context (the record cache's flush: each changelog record carries the timestamp of the write
+  // it comes from, as in Kafka Streams). putAllUnlogged() writes the changes to the inner store
+  // in one batch; the caller then logs each one with logChange(), in its context, once the
+  // batch succeeded (the changelog must not hold a change the store refused).
+  absl::Status putAllUnlogged(const KeyValueChanges& changes);
+  absl::Status logChange(std::string_view key, std::optional<std::string_view> value);
+
  private:
   absl::Status logAll(const KeyValueChanges& changes);
 

@@ -71,7 +71,8 @@ struct DirtyEntry {
   CacheRecordContext context;
 };
 
-using DirtyEntryFlushListener = std::function<void(const std::vector<DirtyEntry>& entries)>;
+// The entries are the listener's: it may move from them.
+using DirtyEntryFlushListener = std::function<void(std::vector<DirtyEntry>& entries)>;
 
 class ThreadCache {
  public:
