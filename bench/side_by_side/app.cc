@@ -27,9 +27,9 @@
 //               at-least-once like the others: every commit.interval.ms it flushes the producer,
 //               then commits the offsets it has processed (synchronously). Its librdkafka
 //               producer settings are kstreams' defaults (kafka_streams.h); its consumer
-//               prefetches up to 1,000,000 records / 64 MiB (see RawLoop::run), more than a
-//               second of input, where kstreams keeps a 50,000-record / 4 MiB prefetch refilled
-//               with its fetch waker. passthrough and stateless only.
+//               prefetch is unbounded in effect (10M records / 2 GiB, see RawLoop::run), where
+//               kstreams keeps a 50,000-record / 4 MiB prefetch refilled with its fetch waker.
+//               passthrough and stateless only.
 //
 // Workloads (the Java peer's Topologies.java):
 //   passthrough  every record unchanged (bytes in, bytes out)
@@ -266,13 +266,14 @@ class RawLoop {
         {"auto.offset.reset", "earliest"},
         {"socket.nagle.disable", "true"},
         // The one consumer setting that matters on librdkafka 2.0.2: once the prefetch queue
-        // holds queued.min.messages (default 100,000), the fetcher stops until its broker
-        // thread next wakes (up to 1000 ms); with a backlog the loop would then drain the queue
-        // in a fraction of that second and idle for the rest (~3x fewer records/s). A queue
-        // bounded only by queued.max.messages.kbytes (default 64 MiB) holds more than a second
-        // of input: the simplest fix, paid for in memory (kstreams wakes the fetcher instead:
-        // streams/src/runtime/fetch_waker.h).
-        {"queued.min.messages", "1000000"},
+        // holds queued.min.messages or queued.max.messages.kbytes, the fetcher stops until its
+        // broker thread next wakes (up to 1000 ms); with a backlog the loop would then drain the
+        // queue in a fraction of that second and idle for the rest. With 64 MiB (librdkafka's
+        // default) one run in several still idled (666k instead of 1.3M records/s on
+        // passthrough), so the ceiling gets a queue that never fills: the simplest fix, paid
+        // for in memory (kstreams wakes the fetcher instead: streams/src/runtime/fetch_waker.h).
+        {"queued.min.messages", "10000000"},
+        {"queued.max.messages.kbytes", "2097151"},
     };
     // kstreams' producer defaults (kafka_streams.h) plus the shared settings.
     Props producer_props = {
