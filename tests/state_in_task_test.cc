@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -338,6 +339,37 @@ TEST_F(TaskFixture, CachedPlainStoreLogsEachEntryWithItsLastWritesTimestamp) {
   EXPECT_EQ(*changelog[1].key, "a");
   EXPECT_EQ(int64Of(changelog[1].value), 2);
   EXPECT_EQ(changelog[1].timestamp, 3);
+}
+
+// The flush writes its entries to the store in one batch before forwarding them one by one: when
+// downstream processing fails half-way, the entries after the failing one are logged anyway, so
+// that the changelog holds what the store holds.
+TEST_F(TaskFixture, FailingDownstreamDuringAFlushStillLogsTheRestOfTheBatch) {
+  build(/*cache_bytes=*/1 << 20, /*validate_only=*/false, [] {
+    StreamsBuilder builder;
+    builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+        .groupByKey()
+        .count(Materialized<>::as("counts"))
+        .toStream()
+        .peek([](const Str& key, const auto&) {
+          if (key == "a") throw std::runtime_error("downstream failed on a");
+        })
+        .to("out", Produced(Serdes::String(), Serdes::Int64()));
+    return builder.build();
+  });
+  pipe("b", 1);
+  pipe("a", 2);
+  pipe("c", 3);
+  EXPECT_ANY_THROW(task_->prepareCommit());
+  auto changelog = sender_.take("app-counts-changelog");
+  std::vector<std::string> keys;
+  for (const auto& r : changelog) keys.push_back(*r.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"b", "a", "c"}));
+  ASSERT_EQ(changelog.size(), 3u);
+  EXPECT_EQ(changelog[2].timestamp, 3);  // in its own record context
+  auto out = sender_.take("out");
+  ASSERT_EQ(out.size(), 1u);  // b only
+  EXPECT_EQ(*out[0].key, "b");
 }
 
 TEST_F(TaskFixture, CachedUpdatesGoDownstreamAndToTheChangelogOnlyOnCommit) {

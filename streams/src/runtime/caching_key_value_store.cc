@@ -139,21 +139,32 @@ void CachingKeyValueStore::flushEntries(std::vector<state::DirtyEntry>& entries)
   auto view = [](const std::optional<std::string>& v) {
     return v ? std::optional<std::string_view>(*v) : std::nullopt;
   };
-  for (size_t i = 0; i < written.size(); ++i) {
+  auto log = [&](size_t i) {
+    if (logging == nullptr) return true;
     const state::DirtyEntry& entry = *written[i].first;
-    const std::optional<std::string>& value = changes[i].second;
-    context_->withCacheContext(entry.context, [&] {
-      if (logging != nullptr) {
-        if (absl::Status s = logging->logChange(entry.key, view(value)); !s.ok()) {
-          setError(s);
-          return;
-        }
-      }
-      if (listener_) {
-        listener_(entry.key, view(value), send_old_values_ ? view(written[i].second) : std::nullopt,
-                  entry.context);
-      }
-    });
+    if (absl::Status s = logging->logChange(entry.key, view(changes[i].second)); !s.ok()) {
+      setError(s);
+      return false;
+    }
+    return true;
+  };
+  size_t i = 0;
+  try {
+    for (; i < written.size(); ++i) {
+      const state::DirtyEntry& entry = *written[i].first;
+      context_->withCacheContext(entry.context, [&] {
+        if (!log(i) || !listener_) return;
+        listener_(entry.key, view(changes[i].second),
+                  send_old_values_ ? view(written[i].second) : std::nullopt, entry.context);
+      });
+    }
+  } catch (...) {
+    // Downstream processing failed (the task will fail). The rest of the batch is in the store
+    // already: log it too, so that the changelog holds what the store holds.
+    for (++i; i < written.size(); ++i) {
+      context_->withCacheContext(written[i].first->context, [&] { log(i); });
+    }
+    throw;
   }
 }
 

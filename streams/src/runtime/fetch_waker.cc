@@ -14,10 +14,9 @@ int64_t propertyOr(const ClientProperties& props, const char* key, int64_t fallb
   return end != it->second.c_str() && value > 0 ? value : fallback;
 }
 
-// The wake-up happens when the request is handed to the broker thread; the answer only ends the
-// call. Long enough for an answer queued behind a long-polling fetch (fetch.wait.max.ms, 500 ms by
-// default), short enough not to hold up a shutdown (stop() joins the helper).
-constexpr int kRequestTimeoutMs = 1000;
+// Send, do not wait: librdkafka drops the answers (its callback handles ERR__DESTROY for
+// exactly this), and finds the leaders in its metadata cache or not at all.
+constexpr int kNoWait = 0;
 
 }  // namespace
 
@@ -26,29 +25,24 @@ FetchWaker::FetchWaker(const ClientProperties& consumer_props, Sender sender)
                      : Sender([](rd_kafka_t* consumer, rd_kafka_topic_partition_list_t* query) {
                          // The answer (end offsets) is not needed; a failure only means the
                          // fetcher waits for its timer, as it would without this.
-                         rd_kafka_offsets_for_times(consumer, query, kRequestTimeoutMs);
+                         rd_kafka_offsets_for_times(consumer, query, kNoWait);
                        })),
       limit_messages_(propertyOr(consumer_props, "queued.min.messages", 100000)),
       limit_bytes_(propertyOr(consumer_props, "queued.max.messages.kbytes", 65536) * 1024) {}
 
-FetchWaker::~FetchWaker() { stop(); }
-
 void FetchWaker::setAssignment(rd_kafka_t* consumer,
                                const rd_kafka_topic_partition_list_t* partitions) {
   maybe_stopped_ = false;
-  RdKafkaPartitionListPtr copy;
+  consumer_ = consumer;
+  partitions_.reset();
   if (partitions != nullptr && partitions->cnt > 0) {
-    copy.reset(rd_kafka_topic_partition_list_new(partitions->cnt));
+    partitions_.reset(rd_kafka_topic_partition_list_new(partitions->cnt));
     for (int i = 0; i < partitions->cnt; ++i) {
-      rd_kafka_topic_partition_list_add(copy.get(), partitions->elems[i].topic,
+      rd_kafka_topic_partition_list_add(partitions_.get(), partitions->elems[i].topic,
                                         partitions->elems[i].partition)
           ->offset = RD_KAFKA_OFFSET_END;  // as a timestamp: "latest"
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  consumer_ = consumer;
-  partitions_ = std::move(copy);
-  requested_ = false;
 }
 
 void FetchWaker::afterPoll(rd_kafka_message_t* const* batch, int n, int64_t queued) {
@@ -75,38 +69,11 @@ void FetchWaker::afterPoll(rd_kafka_message_t* const* batch, int n, int64_t queu
 }
 
 void FetchWaker::wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || partitions_ == nullptr) return;
-    requested_ = true;
-    ++wakeups_;
-    if (!helper_.joinable()) helper_ = std::thread([this] { helperLoop(); });
-  }
-  cv_.notify_one();
-}
-
-void FetchWaker::helperLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
-    cv_.wait(lock, [&] { return stopping_ || requested_; });
-    if (stopping_) return;
-    requested_ = false;
-    if (consumer_ == nullptr || partitions_ == nullptr) continue;
-    rd_kafka_t* consumer = consumer_;
-    RdKafkaPartitionListPtr query(rd_kafka_topic_partition_list_copy(partitions_.get()));
-    lock.unlock();
-    sender_(consumer, query.get());
-    lock.lock();
-  }
-}
-
-void FetchWaker::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  if (helper_.joinable()) helper_.join();
+  if (stopped_ || consumer_ == nullptr || partitions_ == nullptr) return;
+  ++wakeups_;
+  // A copy: the call writes the answers into it.
+  RdKafkaPartitionListPtr query(rd_kafka_topic_partition_list_copy(partitions_.get()));
+  sender_(consumer_, query.get());
 }
 
 }  // namespace kstreams::internal

@@ -18,16 +18,13 @@
 // Limit: with fetch-from-follower (client.rack) the fetching broker is not the leader, and the
 // request wakes the wrong thread; the fetcher then falls back to its 1-second timer.
 //
-// Owned and called by one stream thread; its helper thread only sends the wake-up requests.
+// Owned and called by one stream thread (or the restore loop) only.
 
 #ifndef KSTREAMS_STREAMS_SRC_RUNTIME_FETCH_WAKER_H_
 #define KSTREAMS_STREAMS_SRC_RUNTIME_FETCH_WAKER_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "kafka/kafka_handles.h"
 
@@ -35,14 +32,13 @@ namespace kstreams::internal {
 
 class FetchWaker {
  public:
-  // Sends the wake-up requests (on the helper thread): by default rd_kafka_offsets_for_times
-  // for every partition at "latest". Replaceable for tests.
+  // Sends the wake-up requests: by default rd_kafka_offsets_for_times for every partition at
+  // "latest", without waiting for the answers. Replaceable for tests.
   using Sender = std::function<void(rd_kafka_t*, rd_kafka_topic_partition_list_t*)>;
 
   // Reads the queue limits (queued.min.messages, queued.max.messages.kbytes, librdkafka's
   // defaults when absent) from the consumer's settings.
   explicit FetchWaker(const ClientProperties& consumer_props, Sender sender = nullptr);
-  ~FetchWaker();  // stop()
 
   FetchWaker(const FetchWaker&) = delete;
   FetchWaker& operator=(const FetchWaker&) = delete;
@@ -53,37 +49,28 @@ class FetchWaker {
 
   // After each poll, with the records it returned and the consumer queue's length after it.
   // `n` + `queued` is what the queue held when the poll began: when that was (nearly) full the
-  // fetcher may have stopped, and once at most half is left the helper thread is asked to wake
-  // it, before the batch is processed, so that the refill overlaps the work. Also tracks the
-  // average value size, to estimate the queue's bytes the way librdkafka counts them (values
-  // only). Never blocks on the network.
+  // fetcher may have stopped, and once at most half is left it is woken, before the batch is
+  // processed, so that the refill overlaps the work. Also tracks the average value size, to
+  // estimate the queue's bytes the way librdkafka counts them (values only). Does not block.
   void afterPoll(rd_kafka_message_t* const* batch, int n, int64_t queued);
 
-  // Ends the helper thread (waits for a request in progress). Idempotent.
-  void stop();
+  // No wake-ups from now on (the consumer is about to close). Idempotent.
+  void stop() { stopped_ = true; }
 
   int64_t wakeups() const { return wakeups_; }
 
  private:
   void wake();
-  void helperLoop();
 
   const Sender sender_;
-  // Stream thread only.
-  int64_t limit_messages_;
-  int64_t limit_bytes_;
+  const int64_t limit_messages_;
+  const int64_t limit_bytes_;
   double average_value_bytes_ = 0;
   bool maybe_stopped_ = false;
+  bool stopped_ = false;
   int64_t wakeups_ = 0;
-
-  // Shared with the helper thread.
-  std::mutex mu_;
-  std::condition_variable cv_;
-  rd_kafka_t* consumer_ = nullptr;      // guarded by mu_
-  RdKafkaPartitionListPtr partitions_;  // guarded by mu_
-  bool requested_ = false;              // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::thread helper_;                  // started on the first wake-up
+  rd_kafka_t* consumer_ = nullptr;
+  RdKafkaPartitionListPtr partitions_;  // offsets set to "latest"
 };
 
 }  // namespace kstreams::internal
