@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,15 +127,7 @@ TEST_P(HeaderProbeEmbeddedTest, AgreesWithLibrdkafka) {
 INSTANTIATE_TEST_SUITE_P(Codecs, HeaderProbeEmbeddedTest,
                          ::testing::Values("none", "gzip", "snappy", "lz4", "zstd"));
 
-class HeaderProbeBrokerTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    const char* servers = std::getenv("KSTREAMS_BOOTSTRAP_SERVERS");
-    if (servers == nullptr || *servers == '\0') GTEST_SKIP() << "KSTREAMS_BOOTSTRAP_SERVERS unset";
-    bootstrap_ = servers;
-  }
-  std::string bootstrap_;
-};
+class HeaderProbeBrokerTest : public RealBrokerTest<::testing::TestWithParam<std::string>> {};
 
 TEST_P(HeaderProbeBrokerTest, AgreesWithLibrdkafka) { checkCodec(bootstrap_, GetParam()); }
 

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <string>
 
 #include "kstreams/kafka_streams.h"
@@ -17,19 +16,7 @@
 namespace kstreams::runtime_test {
 namespace {
 
-class RuntimeBrokerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const char* servers = std::getenv("KSTREAMS_BOOTSTRAP_SERVERS");
-    if (servers == nullptr || *servers == '\0') {
-      GTEST_SKIP() << "KSTREAMS_BOOTSTRAP_SERVERS is not set (start a broker with "
-                      "`scripts/kafka start`)";
-    }
-    bootstrap_ = servers;
-  }
-
-  std::string bootstrap_;
-};
+class RuntimeBrokerTest : public RealBrokerTest<> {};
 
 TEST_F(RuntimeBrokerTest, TwoThreadsProcessEveryRecord) {
   runTwoThreadsAllRecords(bootstrap_, StreamsConfig{}, 100000, std::chrono::seconds(120));

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -28,6 +29,24 @@
 namespace kstreams::runtime_test {
 
 using Clock = std::chrono::steady_clock;
+
+// Base of the tests that need the real broker (ctest label broker; their suite names contain
+// "Broker"): skipped unless KSTREAMS_BOOTSTRAP_SERVERS names one. `Base` lets parameterized
+// suites use it too.
+template <typename Base = ::testing::Test>
+class RealBrokerTest : public Base {
+ protected:
+  void SetUp() override {
+    const char* servers = std::getenv("KSTREAMS_BOOTSTRAP_SERVERS");
+    if (servers == nullptr || *servers == '\0') {
+      GTEST_SKIP() << "KSTREAMS_BOOTSTRAP_SERVERS is not set (start a broker with "
+                      "`scripts/kafka start`)";
+    }
+    bootstrap_ = servers;
+  }
+
+  std::string bootstrap_;
+};
 
 inline double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -33,17 +32,8 @@ using runtime_test::secondsSince;
 using runtime_test::uniqueSuffix;
 using std::chrono::seconds;
 
-class StateBrokerTest : public ::testing::Test {
+class StateBrokerTest : public runtime_test::RealBrokerTest<> {
  protected:
-  void SetUp() override {
-    const char* servers = std::getenv("KSTREAMS_BOOTSTRAP_SERVERS");
-    if (servers == nullptr || *servers == '\0') {
-      GTEST_SKIP() << "KSTREAMS_BOOTSTRAP_SERVERS is not set (start a broker with "
-                      "`scripts/kafka start`)";
-    }
-    bootstrap_ = servers;
-  }
-
   StreamsConfig config(const std::string& app, const std::string& state_dir,
                        int threads = 2) const {
     return StreamsConfig{
@@ -51,8 +41,6 @@ class StateBrokerTest : public ::testing::Test {
         {"state.dir", state_dir},      {"num.stream.threads", std::to_string(threads)},
         {"commit.interval.ms", "500"}, {"poll.ms", "50"}};
   }
-
-  std::string bootstrap_;
 };
 
 // `lines` lines of 1–9 words from a vocabulary of mixed case, digits and punctuation. Returns

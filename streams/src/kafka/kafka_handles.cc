@@ -326,6 +326,16 @@ absl::StatusOr<RdKafkaConfPtr> makeConf(const ClientProperties& props) {
   return conf;
 }
 
+ssize_t consumeAvailable(rd_kafka_queue_t* queue, int timeout_ms, rd_kafka_message_t** batch,
+                         size_t max) {
+  ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch, max);
+  if (n != 0 || max == 0) return n;
+  n = rd_kafka_consume_batch_queue(queue, timeout_ms, batch, 1);
+  if (n != 1) return n;
+  const ssize_t more = rd_kafka_consume_batch_queue(queue, 0, batch + 1, max - 1);
+  return more > 0 ? n + more : n;
+}
+
 absl::StatusOr<RdKafkaPtr> makeHandle(rd_kafka_type_t type, const ClientProperties& props) {
   absl::StatusOr<RdKafkaConfPtr> conf = makeConf(props);
   if (!conf.ok()) return conf.status();

@@ -110,6 +110,14 @@ absl::StatusOr<RdKafkaConfPtr> makeConf(const ClientProperties& props);
 // InvalidArgument for a bad property or a config librdkafka rejects as a whole.
 absl::StatusOr<RdKafkaPtr> makeHandle(rd_kafka_type_t type, const ClientProperties& props);
 
+// Up to `max` messages from a consumer queue into `batch`: what is queued, without waiting; if
+// nothing is, waits up to `timeout_ms` for one record and then takes what else has arrived.
+// (rd_kafka_consume_batch_queue with a timeout waits for a *full* batch, which adds latency, and
+// idles a thread whose prefetch holds less than a batch.) Returns -1 on an error
+// (rd_kafka_last_error()), as librdkafka does.
+ssize_t consumeAvailable(rd_kafka_queue_t* queue, int timeout_ms, rd_kafka_message_t** batch,
+                         size_t max);
+
 // Waits until `rk` sees `topic` in the cluster metadata with every partition led by a broker.
 // Useful after creating a topic: the broker acknowledges creation before all brokers (and
 // partition leaders) know about it. Never auto-creates the topic (asks for all topics' metadata).

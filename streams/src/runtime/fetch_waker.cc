@@ -1,7 +1,8 @@
 #include "runtime/fetch_waker.h"
 
-#include <cstdlib>
 #include <utility>
+
+#include "absl/strings/numbers.h"
 
 namespace kstreams::internal {
 namespace {
@@ -9,9 +10,8 @@ namespace {
 int64_t propertyOr(const ClientProperties& props, const char* key, int64_t fallback) {
   auto it = props.find(key);
   if (it == props.end()) return fallback;
-  char* end = nullptr;
-  long long value = std::strtoll(it->second.c_str(), &end, 10);
-  return end != it->second.c_str() && value > 0 ? value : fallback;
+  int64_t value = 0;
+  return absl::SimpleAtoi(it->second, &value) && value > 0 ? value : fallback;
 }
 
 // Send, do not wait: librdkafka drops the answers (its callback handles ERR__DESTROY for

@@ -215,17 +215,7 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
       }
       return absl::CancelledError("restoration interrupted by shutdown");
     }
-    // What is queued, without waiting (a blocking batch call waits for a full batch or the
-    // timeout, and the queue may hold less than a batch); else wait for one record.
-    ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, batch.data(), kMaxBatch);
-    if (n == 0) {
-      n = rd_kafka_consume_batch_queue(queue_.get(), kPollMs, batch.data(), 1);
-      if (n == 1) {
-        const ssize_t more =
-            rd_kafka_consume_batch_queue(queue_.get(), 0, batch.data() + 1, kMaxBatch - 1);
-        if (more > 0) n += more;
-      }
-    }
+    const ssize_t n = consumeAvailable(queue_.get(), kPollMs, batch.data(), kMaxBatch);
     if (n < 0) {
       return toStatus(rd_kafka_last_error(), "consuming changelog records for restoration");
     }

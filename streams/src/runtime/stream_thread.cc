@@ -243,18 +243,8 @@ void StreamThread::runLoop() {
 }
 
 int StreamThread::pollBatch(rd_kafka_message_t** batch) {
-  // First take what is already there without waiting: a blocking batch call would wait for a
-  // full batch (or the timeout) and add latency whenever fewer records are queued.
-  ssize_t n = rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch, kMaxBatch);
-  if (n == 0) {
-    n = rd_kafka_consume_batch_queue(consumer_queue_.get(),
-                                     static_cast<int>(options_.config->poll_ms), batch, 1);
-    if (n == 1) {
-      ssize_t more =
-          rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch + 1, kMaxBatch - 1);
-      if (more > 0) n += more;
-    }
-  }
+  const ssize_t n = consumeAvailable(consumer_queue_.get(),
+                                     static_cast<int>(options_.config->poll_ms), batch, kMaxBatch);
   if (n < 0) {
     throw StreamsException(absl::StrCat(
         options_.name, ": consuming failed: ", rd_kafka_err2str(rd_kafka_last_error())));
