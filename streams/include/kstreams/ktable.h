@@ -884,9 +884,10 @@ KTable<K, int64_t> KGroupedTable<K, V>::count(const Named& named,
   return doAggregate<int64_t>(
       named, "KTABLE-AGGREGATE-", std::move(mi),
       [&](const std::string& name, const std::string& parent, const auto& table) {
-        using Node = internal::TableAggregateNode<K, V, int64_t, decltype(init), decltype(add),
-                                                  decltype(sub)>;
-        typename Node::Spec spec{table->storeName(), init, add, sub, table};
+        using Fold =
+            internal::AggregateFold<K, V, int64_t, decltype(init), decltype(add), decltype(sub)>;
+        using Node = internal::TableFoldNode<K, V, int64_t, Fold>;
+        typename Node::Spec spec{table->storeName(), Fold{init, add, sub}, table};
         internal::addStatefulNode<K, internal::Change<V>, K, internal::Change<int64_t>>(
             builder_->topology(), name, {parent},
             [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
@@ -908,8 +909,9 @@ const {
   return doAggregate<V>(
       named, "KTABLE-REDUCE-", std::move(mi),
       [&](const std::string& name, const std::string& parent, const auto& table) {
-        using Node = internal::TableReduceNode<K, V, FA, FS>;
-        typename Node::Spec spec{table->storeName(), std::move(adder), std::move(subtractor),
+        using Fold = internal::ReduceFold<K, V, FA, FS>;
+        using Node = internal::TableFoldNode<K, V, V, Fold>;
+        typename Node::Spec spec{table->storeName(), Fold{std::move(adder), std::move(subtractor)},
                                  table};
         internal::addStatefulNode<K, internal::Change<V>, K, internal::Change<V>>(
             builder_->topology(), name, {parent},
@@ -933,9 +935,11 @@ const {
   return doAggregate<VA>(
       named, "KTABLE-AGGREGATE-", std::move(mi),
       [&](const std::string& name, const std::string& parent, const auto& table) {
-        using Node = internal::TableAggregateNode<K, V, VA, I, FA, FS>;
-        typename Node::Spec spec{table->storeName(), std::move(initializer), std::move(adder),
-                                 std::move(subtractor), table};
+        using Fold = internal::AggregateFold<K, V, VA, I, FA, FS>;
+        using Node = internal::TableFoldNode<K, V, VA, Fold>;
+        typename Node::Spec spec{
+            table->storeName(),
+            Fold{std::move(initializer), std::move(adder), std::move(subtractor)}, table};
         internal::addStatefulNode<K, internal::Change<V>, K, internal::Change<VA>>(
             builder_->topology(), name, {parent},
             [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {

@@ -331,7 +331,8 @@ void KafkaStreams::Impl::prepareClientProps(const StreamsConfig& user) {
   // fetching when the queue reaches either limit and re-checks only once its broker thread
   // wakes up (up to 1 s later); the stream thread's FetchWaker wakes it when the queue has
   // drained to half (runtime/fetch_waker.h). Measured (bench/side_by_side): with the waker,
-  // 4 MiB gives the throughput 32 MiB gave without it, at a third of the memory.
+  // 4 MiB runs faster than 32 MiB did without it (1.0-1.3M vs 0.83M records/s on
+  // passthrough) at about a third of the memory.
   consumer_props.emplace("queued.min.messages", "50000");
   consumer_props.emplace("queued.max.messages.kbytes", "4096");
   // Java's default partitioner (murmur2 of the key; random for null keys), so keys land where

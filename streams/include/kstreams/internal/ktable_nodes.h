@@ -890,18 +890,47 @@ struct TableSelectOp {
   }
 };
 
-// KGroupedTable::aggregate / count (Java's KTableAggregate).
+// How a grouped table folds values into its aggregate: KGroupedTable::aggregate / count (Java's
+// KTableAggregate) starts from an initializer, KGroupedTable::reduce (KTableReduce) from the
+// first value.
 template <typename K, typename V, typename VA, typename Init, typename Add, typename Sub>
-class TableAggregateNode final : public StatefulNode<K, Change<V>, K, Change<VA>> {
+struct AggregateFold {
+  Init initializer;
+  Add adder;
+  Sub subtractor;
+  VA subtract(const K& key, const V& value, VA agg) {
+    return std::invoke(subtractor, key, value, std::move(agg));
+  }
+  VA add(const K& key, V& value, std::optional<VA> agg) {
+    return std::invoke(adder, key, std::as_const(value),
+                       agg ? std::move(*agg) : std::invoke(initializer));
+  }
+};
+
+template <typename K, typename V, typename Add, typename Sub>
+struct ReduceFold {
+  Add adder;
+  Sub subtractor;
+  V subtract(const K&, const V& value, V agg) {
+    return std::invoke(subtractor, std::move(agg), value);
+  }
+  V add(const K&, V& value, std::optional<V> agg) {
+    if (!agg) return std::move(value);
+    return std::invoke(adder, std::move(*agg), std::as_const(value));
+  }
+};
+
+// KGroupedTable::aggregate / count / reduce: subtracts a change's old value from the aggregate
+// and adds its new one (Java's KTableAggregate and KTableReduce, which differ only in the Fold).
+template <typename K, typename V, typename VA, typename Fold>
+class TableFoldNode final : public StatefulNode<K, Change<V>, K, Change<VA>> {
  public:
   struct Spec {
     std::string store;
-    Init initializer;
-    Add adder;
-    Sub subtractor;
+    Fold fold;
     std::shared_ptr<AggregateTableSpec<K, VA>> table;
   };
-  TableAggregateNode(std::string name, const Spec& spec)
+  TableFoldNode(std::string name, const Spec& spec)
       : StatefulNode<K, Change<V>, K, Change<VA>>(std::move(name)),
         spec_(spec),
         send_old_values_(spec.table->sendOldValues()) {}
@@ -919,20 +948,16 @@ class TableAggregateNode final : public StatefulNode<K, Change<V>, K, Change<VA>
     std::optional<ValueAndTimestamp<VA>> old = store_->get(key);
     std::optional<VA> old_agg;
     if (old) old_agg = old->value;
-    int64_t ts = record.timestamp();
+    // A change applied to an existing aggregate is as new as the newer of the two.
+    const int64_t ts = old && (change.oldValue || change.newValue)
+                           ? std::max(record.timestamp(), old->timestamp)
+                           : record.timestamp();
     std::optional<VA> agg;  // the intermediate, then the new aggregate
-    if (change.oldValue && old) {
-      agg.emplace(std::invoke(spec_.subtractor, key, std::as_const(*change.oldValue),
-                              std::move(old->value)));
-      ts = std::max(record.timestamp(), old->timestamp);
-    } else if (old) {
-      agg = std::move(old->value);
+    if (old) {
+      agg = change.oldValue ? spec_.fold.subtract(key, *change.oldValue, std::move(old->value))
+                            : std::move(old->value);
     }
-    if (change.newValue) {
-      VA base = agg ? std::move(*agg) : std::invoke(spec_.initializer);
-      agg.emplace(std::invoke(spec_.adder, key, std::as_const(*change.newValue), std::move(base)));
-      if (old) ts = std::max(record.timestamp(), old->timestamp);
-    }
+    if (change.newValue) agg.emplace(spec_.fold.add(key, *change.newValue, std::move(agg)));
     putTable(*store_, key, agg, ts);
     forwarder_.maybeForward(Record<K, Change<VA>>(
         std::move(record.key()),
@@ -945,65 +970,6 @@ class TableAggregateNode final : public StatefulNode<K, Change<V>, K, Change<VA>
   bool send_old_values_;
   TimestampedKeyValueStore<K, VA>* store_ = nullptr;
   TupleForwarder<K, VA> forwarder_;
-};
-
-// KGroupedTable::reduce (Java's KTableReduce).
-template <typename K, typename V, typename Add, typename Sub>
-class TableReduceNode final : public StatefulNode<K, Change<V>, K, Change<V>> {
- public:
-  struct Spec {
-    std::string store;
-    Add adder;
-    Sub subtractor;
-    std::shared_ptr<AggregateTableSpec<K, V>> table;
-  };
-  TableReduceNode(std::string name, const Spec& spec)
-      : StatefulNode<K, Change<V>, K, Change<V>>(std::move(name)),
-        spec_(spec),
-        send_old_values_(spec.table->sendOldValues()) {}
-
-  void init(TaskContext& task) override {
-    StatefulNode<K, Change<V>, K, Change<V>>::init(task);
-    store_ = &tableStore<K, V>(task, this->name(), spec_.store);
-    forwarder_.init(*store_, this->out_, send_old_values_);
-  }
-
-  void process(Record<K, Change<V>> record) override {
-    TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
-    const K& key = record.key();
-    Change<V>& change = record.value();
-    std::optional<ValueAndTimestamp<V>> old = store_->get(key);
-    std::optional<V> old_agg;
-    if (old) old_agg = old->value;
-    int64_t ts = record.timestamp();
-    std::optional<V> agg;
-    if (change.oldValue && old) {
-      agg.emplace(
-          std::invoke(spec_.subtractor, std::move(old->value), std::as_const(*change.oldValue)));
-      ts = std::max(record.timestamp(), old->timestamp);
-    } else if (old) {
-      agg = std::move(old->value);
-    }
-    if (change.newValue) {
-      if (!agg) {
-        agg = std::move(change.newValue);
-      } else {
-        agg.emplace(std::invoke(spec_.adder, std::move(*agg), std::as_const(*change.newValue)));
-        ts = std::max(record.timestamp(), old->timestamp);
-      }
-    }
-    putTable(*store_, key, agg, ts);
-    forwarder_.maybeForward(Record<K, Change<V>>(
-        std::move(record.key()),
-        Change<V>{std::move(agg), send_old_values_ ? std::move(old_agg) : std::nullopt}, ts,
-        std::move(record.headers())));
-  }
-
- private:
-  Spec spec_;
-  bool send_old_values_;
-  TimestampedKeyValueStore<K, V>* store_ = nullptr;
-  TupleForwarder<K, V> forwarder_;
 };
 
 // One side of a table-table join (Java's KTableKTable{Inner,Left,Right,Outer}Join processors):
