@@ -61,11 +61,11 @@
 // short-lived admin client. Their librdkafka settings
 // come from the config (streams_config.h: unprefixed keys go to every client they apply to,
 // "consumer."/"producer."/"admin." ones to one kind), over these defaults: consumer
-// auto.offset.reset=earliest, queued.min.messages=50000 and queued.max.messages.kbytes=4096 (a
-// small prefetch per thread, which the thread keeps refilled: see
-// streams/src/runtime/fetch_waker.h; larger values cost memory, not throughput); producer
-// partitioner=murmur2_random (Java's), linger.ms=5, batch.num.messages=10000,
-// queue.buffering.max.messages=100000, enable.idempotence=false; socket.nagle.disable=true
+// auto.offset.reset=earliest, queued.min.messages=50000, queued.max.messages.kbytes=4096 and
+// fetch.queue.backoff.ms=10 (a small prefetch per thread, refilled soon after it fills; larger
+// values cost memory, not throughput); producer partitioner=murmur2_random (Java's),
+// linger.ms=5, batch.num.messages=10000, queue.buffering.max.messages=100000,
+// enable.idempotence=true (as Java's producer); socket.nagle.disable=true
 // everywhere. Against an EmbeddedKafkaCluster of this process, its recommendedClientConfig() is
 // applied to the consumers as well (user settings still win).
 #pragma once

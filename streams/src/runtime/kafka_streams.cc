@@ -98,6 +98,7 @@ const std::set<std::string>& consumerOnlyProperties() {
                                              "fetch.max.bytes",
                                              "fetch.message.max.bytes",
                                              "fetch.min.bytes",
+                                             "fetch.queue.backoff.ms",
                                              "fetch.wait.max.ms",
                                              "group.id",
                                              "group.instance.id",
@@ -327,14 +328,13 @@ void KafkaStreams::Impl::prepareClientProps(const StreamsConfig& user) {
   consumer_props.emplace("auto.offset.reset", "earliest");
   consumer_props.emplace("socket.nagle.disable", "true");
   // A small prefetch: each queued record costs its value plus ~250 B of librdkafka op and
-  // pins its fetch buffer, so the queue is most of a thread's memory. librdkafka 2.0.2 stops
-  // fetching when the queue reaches either limit and re-checks only once its broker thread
-  // wakes up (up to 1 s later); the stream thread's FetchWaker wakes it when the queue has
-  // drained to half (runtime/fetch_waker.h). Measured (bench/side_by_side): with the waker,
-  // 4 MiB runs faster than 32 MiB did without it (1.0-1.3M vs 0.83M records/s on
-  // passthrough) at about a third of the memory.
+  // pins its fetch buffer, so the queue is most of a thread's memory. When the queue reaches
+  // either limit librdkafka stops fetching and looks again after fetch.queue.backoff.ms (1 s
+  // by default, long enough for a stream thread to drain the queue and idle): a short backoff
+  // keeps a small queue refilled.
   consumer_props.emplace("queued.min.messages", "50000");
   consumer_props.emplace("queued.max.messages.kbytes", "4096");
+  consumer_props.emplace("fetch.queue.backoff.ms", "10");
   // Java's default partitioner (murmur2 of the key; random for null keys), so keys land where
   // a Java producer would put them: co-partitioning holds across languages.
   producer_props.emplace("partitioner", "murmur2_random");
@@ -343,9 +343,10 @@ void KafkaStreams::Impl::prepareClientProps(const StreamsConfig& user) {
   // Bounds the producer's memory (~65 MB peak measured) at full throughput.
   producer_props.emplace("queue.buffering.max.messages", "100000");
   producer_props.emplace("socket.nagle.disable", "true");
-  // At-least-once: duplicates are allowed anyway, and the idempotent producer of librdkafka
-  // 2.0.2 can hit fatal sequence errors after timeouts.
-  producer_props.emplace("enable.idempotence", "false");
+  // Idempotence (librdkafka's default is off, Java's on since 3.0): without it a retried
+  // batch can land after a later one, and a changelog whose last two updates of a key swap
+  // restores the older value.
+  producer_props.emplace("enable.idempotence", "true");
   admin_props.emplace("client.id", config.client_id + "-admin");
 
   if (internal::MockClusterRegistry::contains(config.bootstrap_servers)) {

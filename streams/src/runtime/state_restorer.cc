@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "kstreams/logging.h"
-#include "runtime/fetch_waker.h"
 #include "runtime/record_collector.h"
 
 namespace kstreams::internal {
@@ -192,10 +191,6 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
     rd_kafka_t* rk;
     ~Unassign() { rd_kafka_assign(rk, nullptr); }
   } unassign{rk};
-  // The restore consumer drains a backlog: without this its fetcher idles whenever the prefetch
-  // fills (runtime/fetch_waker.h).
-  FetchWaker waker(props_);
-  waker.setAssignment(rk, assignment.get());
 
   // Steps 3 and 4.
   size_t remaining = parts.size();
@@ -226,7 +221,6 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
         for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(m[i]);
       }
     } guard{batch.data(), n};
-    waker.afterPoll(batch.data(), static_cast<int>(n), rd_kafka_queue_length(queue_.get()));
 
     touched.clear();
     for (ssize_t i = 0; i < n; ++i) {

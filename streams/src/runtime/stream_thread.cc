@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "kafka/header_probe.h"
 #include "kstreams/errors.h"
 #include "kstreams/logging.h"
 #include "kstreams/typed_key_value_store.h"
@@ -66,7 +65,7 @@ const char* toString(StreamThread::State state) {
 }
 
 StreamThread::StreamThread(Options options)
-    : options_(std::move(options)), fetch_waker_(options_.consumer_props) {
+    : options_(std::move(options)) {
   for (size_t i = 0; i < options_.subtopologies.size(); ++i) {
     for (const auto& [topic, internal_topic] : options_.subtopologies[i].source_topics) {
       std::string full = internal_topic ? options_.config->application_id + "-" + topic : topic;
@@ -115,7 +114,6 @@ StreamThread::~StreamThread() {
   requestShutdown();
   join();
   // Never started: the clients are still there; the queue must go before its consumer.
-  fetch_waker_.stop();
   consumer_queue_.reset();
   if (consumer_ != nullptr) rd_kafka_consumer_close(consumer_.get());
 }
@@ -195,8 +193,7 @@ void StreamThread::run() {
         absl::StrCat("error while shutting down: ", describeException(std::current_exception())));
   }
   log(LogLevel::kInfo, options_.name,
-      absl::StrCat("shut down; records dropped after losing their partition: ", dropped_,
-                   "; fetcher wake-ups: ", fetch_waker_.wakeups()));
+      absl::StrCat("shut down; records dropped after losing their partition: ", dropped_));
   setState(State::kDead);
   {
     // awaitFinalCommit() also ends on DEAD; taking the lock orders this wake-up after any
@@ -249,7 +246,6 @@ int StreamThread::pollBatch(rd_kafka_message_t** batch) {
     throw StreamsException(absl::StrCat(
         options_.name, ": consuming failed: ", rd_kafka_err2str(rd_kafka_last_error())));
   }
-  fetch_waker_.afterPoll(batch, static_cast<int>(n), rd_kafka_queue_length(consumer_queue_.get()));
   return static_cast<int>(n);
 }
 
@@ -300,8 +296,7 @@ void StreamThread::process(const rd_kafka_message_t* message) {
     raw.value.emplace(static_cast<const char*>(message->payload), message->len);
   }
   rd_kafka_headers_t* headers = nullptr;
-  if (!HeaderProbe::hasNoHeaders(message, header_probe_samples_) &&
-      rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
       headers != nullptr) {
     const char* name;
     const void* value;
@@ -464,7 +459,6 @@ void StreamThread::completeShutdown(bool clean) {
       log(LogLevel::kWarn, options_.name, "leaving the group without the client's go-ahead");
     }
   }
-  fetch_waker_.stop();  // it uses the consumer
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
     consumer_queue_.reset();  // must go before its consumer
@@ -512,7 +506,6 @@ void StreamThread::onRebalance(rd_kafka_resp_err_t err,
             TopicPartition{partitions->elems[i].topic, partitions->elems[i].partition});
       }
     }
-    fetch_waker_.setAssignment(consumer_.get(), assign ? partitions : nullptr);
     if (assign) {
       log(LogLevel::kInfo, options_.name,
           absl::StrCat("assigned ", partitions ? partitions->cnt : 0, " partitions"));

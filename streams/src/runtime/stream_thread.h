@@ -85,7 +85,6 @@
 #include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
-#include "runtime/fetch_waker.h"
 #include "runtime/queryable_stores.h"
 #include "runtime/record_collector.h"
 #include "runtime/state_restorer.h"
@@ -226,7 +225,6 @@ class StreamThread {
   bool final_commit_done_ = false;    // guarded by phase_mu_
   bool leaving_allowed_ = false;      // guarded by phase_mu_
   std::unique_ptr<RecordCollector> collector_;
-  FetchWaker fetch_waker_;  // stream thread only
   mutable std::mutex assignment_mu_;
   std::vector<TopicPartition> assignment_;  // guarded by assignment_mu_
 
@@ -259,7 +257,6 @@ class StreamThread {
   // An exception thrown inside a librdkafka callback, rethrown by the loop.
   std::exception_ptr callback_error_;
   int64_t dropped_ = 0;                // records of partitions no longer owned
-  uint32_t header_probe_samples_ = 0;  // HeaderProbe's verification count
 };
 
 const char* toString(StreamThread::State state);
