@@ -1,4 +1,4 @@
-// InMemoryKeyValueStore: a std::map under an absl::Mutex (readers shared, the owning thread's
+// InMemoryKeyValueStore: a std::map under a std::shared_mutex (readers shared, the owning thread's
 // writes exclusive); iterators copy their range under the reader lock.
 #include "kstreams/state/in_memory_key_value_store.h"
 
@@ -26,7 +26,7 @@ InMemoryKeyValueStore::~InMemoryKeyValueStore() = default;
 absl::Status InMemoryKeyValueStore::init(const StateStoreContext& /*context*/) {
   if (name_.empty()) return absl::InvalidArgumentError("state store name is empty");
   if (isOpen()) return absl::FailedPreconditionError(absl::StrCat("store ", name_, " is open"));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   map_.clear();
   checkpoint_.reset();
   open_.store(true, std::memory_order_release);
@@ -36,7 +36,7 @@ absl::Status InMemoryKeyValueStore::init(const StateStoreContext& /*context*/) {
 absl::Status InMemoryKeyValueStore::flush() { return isOpen() ? absl::OkStatus() : notOpen(name_); }
 
 absl::Status InMemoryKeyValueStore::close() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   open_.store(false, std::memory_order_release);
   // Free the memory now, as closing a task should; open iterators hold their own copies.
   Map().swap(map_);
@@ -45,7 +45,7 @@ absl::Status InMemoryKeyValueStore::close() {
 }
 
 absl::StatusOr<std::optional<std::string>> InMemoryKeyValueStore::get(std::string_view key) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   auto it = map_.find(key);
   if (it == map_.end()) return std::optional<std::string>();
@@ -64,7 +64,7 @@ std::unique_ptr<KeyValueIterator> InMemoryKeyValueStore::snapshot(Map::const_ite
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::range(
     std::string_view from, std::string_view to) const {
   if (from > to) return internal::emptyIterator();
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return snapshot(map_.lower_bound(from), map_.upper_bound(to), /*reverse=*/false);
 }
@@ -72,19 +72,19 @@ absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::range(
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::reverseRange(
     std::string_view from, std::string_view to) const {
   if (from > to) return internal::emptyIterator();
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return snapshot(map_.lower_bound(from), map_.upper_bound(to), /*reverse=*/true);
 }
 
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::all() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return snapshot(map_.begin(), map_.end(), /*reverse=*/false);
 }
 
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::reverseAll() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return snapshot(map_.begin(), map_.end(), /*reverse=*/true);
 }
@@ -92,20 +92,20 @@ absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::reverse
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> InMemoryKeyValueStore::prefixScan(
     std::string_view prefix) const {
   std::optional<std::string> upper = internal::prefixUpperBound(prefix);
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return snapshot(map_.lower_bound(prefix), upper ? map_.lower_bound(*upper) : map_.end(),
                   /*reverse=*/false);
 }
 
 absl::StatusOr<int64_t> InMemoryKeyValueStore::approximateNumEntries() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   if (!isOpen()) return notOpen(name_);
   return static_cast<int64_t>(map_.size());
 }
 
 absl::Status InMemoryKeyValueStore::put(std::string_view key, std::string_view value) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   auto it = map_.find(key);
   if (it == map_.end()) {
@@ -118,7 +118,7 @@ absl::Status InMemoryKeyValueStore::put(std::string_view key, std::string_view v
 
 absl::StatusOr<std::optional<std::string>> InMemoryKeyValueStore::putIfAbsent(
     std::string_view key, std::string_view value) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   auto it = map_.lower_bound(key);
   if (it != map_.end() && it->first == key) return std::optional<std::string>(it->second);
@@ -137,14 +137,14 @@ void InMemoryKeyValueStore::applyLocked(const KeyValueChanges& changes) {
 }
 
 absl::Status InMemoryKeyValueStore::putAll(const KeyValueChanges& changes) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   applyLocked(changes);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> InMemoryKeyValueStore::remove(std::string_view key) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   auto it = map_.find(key);
   if (it == map_.end()) return std::optional<std::string>();
@@ -159,12 +159,12 @@ absl::Status InMemoryKeyValueStore::restoreBatch(const KeyValueChanges& records,
 }
 
 std::optional<int64_t> InMemoryKeyValueStore::checkpointedOffset() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   return checkpoint_;
 }
 
 absl::Status InMemoryKeyValueStore::writeCheckpoint(int64_t offset) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   checkpoint_ = offset;
   return absl::OkStatus();
@@ -174,7 +174,7 @@ absl::Status InMemoryKeyValueStore::putAllWithCheckpoint(const KeyValueChanges& 
                                                          int64_t offset) {
   // Under one exclusive lock, so a reader sees both or neither: the in-memory equivalent of
   // RocksDB's single WriteBatch (without the durability).
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!isOpen()) return notOpen(name_);
   applyLocked(changes);
   checkpoint_ = offset;

@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <shared_mutex>
 #include <system_error>
 #include <unordered_set>
 #include <utility>
@@ -23,7 +25,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "key_ranges.h"
 #include "kstreams/state/rocksdb_options.h"
 #include "rocksdb_status.h"
@@ -68,7 +69,7 @@ class RocksDbIterator;
 
 // The open iterators of one store. Shared with the iterators, which may outlive the store.
 struct IteratorRegistry {
-  absl::Mutex mu;
+  std::mutex mu;
   std::unordered_set<RocksDbIterator*> live ABSL_GUARDED_BY(mu);
 };
 
@@ -87,9 +88,9 @@ class RocksDbIterator final : public KeyValueIterator {
 
   ~RocksDbIterator() override {
     // Both locks, so that deleting the RocksDB iterator cannot overlap a close() of the DB.
-    absl::MutexLock registry_lock(&registry_->mu);
+    std::lock_guard registry_lock(registry_->mu);
     registry_->live.erase(this);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     it_.reset();
   }
 
@@ -99,7 +100,7 @@ class RocksDbIterator final : public KeyValueIterator {
     rocksdb::ReadOptions options;
     if (lower_) options.iterate_lower_bound = &lower_slice_;
     if (upper_) options.iterate_upper_bound = &upper_slice_;
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     it_.reset(db->NewIterator(options, cf));
     if (reverse_) {
       it_->SeekToLast();  // honours iterate_upper_bound
@@ -110,7 +111,7 @@ class RocksDbIterator final : public KeyValueIterator {
 
   // Called by close() with the registry lock held.
   void invalidate() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     it_.reset();
     closed_.store(true, std::memory_order_release);
   }
@@ -138,7 +139,7 @@ class RocksDbIterator final : public KeyValueIterator {
     if (closed_.load(std::memory_order_acquire)) {
       return absl::FailedPreconditionError("the state store was closed");
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     return status_;
   }
 
@@ -152,7 +153,7 @@ class RocksDbIterator final : public KeyValueIterator {
   bool fill() {
     buffer_.clear();
     pos_ = 0;
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (it_ == nullptr) return false;
     for (size_t n = 0; n < kChunk && it_->Valid(); ++n) {
       buffer_.push_back(KeyValue{it_->key().ToString(), it_->value().ToString()});
@@ -184,7 +185,7 @@ class RocksDbIterator final : public KeyValueIterator {
   std::vector<KeyValue> buffer_;
   size_t pos_ = 0;
   static constexpr size_t kChunk = 4;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::unique_ptr<rocksdb::Iterator> it_ ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
@@ -216,7 +217,7 @@ struct RocksDbKeyValueStore::Impl {
   std::optional<int64_t> checkpoint;
   const std::shared_ptr<IteratorRegistry> iterators = std::make_shared<IteratorRegistry>();
 
-  mutable absl::Mutex mu;
+  mutable std::shared_mutex mu;
   // Set and cleared under `mu` held exclusively; used under `mu` held shared.
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* data_cf = nullptr;
@@ -231,7 +232,7 @@ absl::Status RocksDbKeyValueStore::Impl::openAt(const std::filesystem::path& sto
   if (store_dir.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("no directory given for state store ", name));
   }
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   if (db != nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("state store ", name, " is already open"));
   }
@@ -319,11 +320,11 @@ absl::Status RocksDbKeyValueStore::Impl::openAt(const std::filesystem::path& sto
 }
 
 absl::Status RocksDbKeyValueStore::Impl::closeDb() {
-  absl::MutexLock lock(&mu);  // waits for reads in progress
+  std::lock_guard lock(mu);  // waits for reads in progress
   if (db == nullptr) return absl::OkStatus();
   open.store(false, std::memory_order_release);
   {
-    absl::MutexLock registry_lock(&iterators->mu);
+    std::lock_guard registry_lock(iterators->mu);
     for (RocksDbIterator* it : iterators->live) it->invalidate();
     iterators->live.clear();
   }
@@ -370,7 +371,7 @@ bool RocksDbKeyValueStore::wasCreated() const { return impl_->was_created; }
 const std::filesystem::path& RocksDbKeyValueStore::directory() const { return impl_->dir; }
 
 std::optional<uint64_t> RocksDbKeyValueStore::property(std::string_view name) const {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return std::nullopt;
   uint64_t value = 0;
   if (!impl_->db->GetIntProperty(impl_->data_cf, slice(name), &value)) return std::nullopt;
@@ -378,7 +379,7 @@ std::optional<uint64_t> RocksDbKeyValueStore::property(std::string_view name) co
 }
 
 absl::Status RocksDbKeyValueStore::compact() {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
@@ -393,7 +394,7 @@ absl::Status RocksDbKeyValueStore::init(const StateStoreContext& context) {
 }
 
 absl::Status RocksDbKeyValueStore::flush() {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   return internal::fromRocksDb(impl_->db->FlushWAL(/*sync=*/true), "flushing ", impl_->name);
 }
@@ -405,7 +406,7 @@ bool RocksDbKeyValueStore::isOpen() const { return impl_->open.load(std::memory_
 // --- Reads ----------------------------------------------------------------------------------
 
 absl::StatusOr<std::optional<std::string>> RocksDbKeyValueStore::get(std::string_view key) const {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   std::string value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->data_cf, slice(key), &value);
@@ -416,13 +417,13 @@ absl::StatusOr<std::optional<std::string>> RocksDbKeyValueStore::get(std::string
 
 absl::StatusOr<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::Impl::iterate(
     std::optional<std::string> lower, std::optional<std::string> upper, bool reverse) const {
-  absl::ReaderMutexLock lock(&mu);
+  std::shared_lock lock(mu);
   if (db == nullptr) return notOpen();
   auto it =
       std::make_unique<RocksDbIterator>(iterators, std::move(lower), std::move(upper), reverse);
   {
     // Registered before it touches the DB, so that a close() cannot miss it.
-    absl::MutexLock registry_lock(&iterators->mu);
+    std::lock_guard registry_lock(iterators->mu);
     iterators->live.insert(it.get());
   }
   it->start(db.get(), data_cf);
@@ -456,7 +457,7 @@ absl::StatusOr<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::prefixSc
 }
 
 absl::StatusOr<int64_t> RocksDbKeyValueStore::approximateNumEntries() const {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   uint64_t n = 0;
   if (!impl_->db->GetIntProperty(impl_->data_cf, "rocksdb.estimate-num-keys", &n)) {
@@ -481,7 +482,7 @@ absl::Status RocksDbKeyValueStore::Impl::addChanges(rocksdb::WriteBatch& batch,
 }
 
 absl::Status RocksDbKeyValueStore::put(std::string_view key, std::string_view value) {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   return internal::fromRocksDb(
       impl_->db->Put(impl_->write_options, impl_->data_cf, slice(key), slice(value)), "put to ",
@@ -498,7 +499,7 @@ absl::StatusOr<std::optional<std::string>> RocksDbKeyValueStore::putIfAbsent(
 }
 
 absl::Status RocksDbKeyValueStore::putAll(const KeyValueChanges& changes) {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   rocksdb::WriteBatch batch;
   if (absl::Status s = impl_->addChanges(batch, changes); !s.ok()) return s;
@@ -509,7 +510,7 @@ absl::StatusOr<std::optional<std::string>> RocksDbKeyValueStore::remove(std::str
   absl::StatusOr<std::optional<std::string>> old = get(key);
   // Nothing to delete when absent: saves a WAL record (Java writes a delete regardless).
   if (!old.ok() || !old->has_value()) return old;
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   rocksdb::Status s = impl_->db->Delete(impl_->write_options, impl_->data_cf, slice(key));
   if (!s.ok()) return internal::fromRocksDb(s, "delete from ", impl_->name);
@@ -531,7 +532,7 @@ absl::Status RocksDbKeyValueStore::writeCheckpoint(int64_t offset) {
 
 absl::Status RocksDbKeyValueStore::putAllWithCheckpoint(const KeyValueChanges& changes,
                                                         int64_t offset) {
-  absl::ReaderMutexLock lock(&impl_->mu);
+  std::shared_lock lock(impl_->mu);
   if (impl_->db == nullptr) return impl_->notOpen();
   // One WriteBatch spanning both column families: RocksDB applies it atomically, and after a
   // crash the WAL replays all of it or none.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <mutex>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -10,7 +11,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 
 namespace kstreams::internal {
@@ -260,7 +260,7 @@ struct Registry {
     rd_kafka_mock_cluster_t* cluster;
     std::vector<std::string> addresses;
   };
-  absl::Mutex mu;
+  std::mutex mu;
   std::vector<Entry> entries ABSL_GUARDED_BY(mu);
 
   rd_kafka_mock_cluster_t* findLocked(absl::string_view bootstrap_servers)
@@ -385,13 +385,13 @@ absl::Status waitForTopicMetadata(rd_kafka_t* rk, const std::string& topic,
 
 void MockClusterRegistry::add(rd_kafka_mock_cluster_t* cluster) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  std::lock_guard lock(r.mu);
   r.entries.push_back({cluster, splitAddresses(rd_kafka_mock_cluster_bootstraps(cluster))});
 }
 
 void MockClusterRegistry::remove(rd_kafka_mock_cluster_t* cluster) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  std::lock_guard lock(r.mu);
   r.entries.erase(
       std::remove_if(r.entries.begin(), r.entries.end(),
                      [cluster](const Registry::Entry& e) { return e.cluster == cluster; }),
@@ -400,14 +400,14 @@ void MockClusterRegistry::remove(rd_kafka_mock_cluster_t* cluster) {
 
 bool MockClusterRegistry::contains(absl::string_view bootstrap_servers) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  std::lock_guard lock(r.mu);
   return r.findLocked(bootstrap_servers) != nullptr;
 }
 
 bool MockClusterRegistry::withCluster(absl::string_view bootstrap_servers,
                                       absl::FunctionRef<void(rd_kafka_mock_cluster_t*)> fn) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  std::lock_guard lock(r.mu);
   rd_kafka_mock_cluster_t* cluster = r.findLocked(bootstrap_servers);
   if (cluster == nullptr) return false;
   fn(cluster);

@@ -81,7 +81,7 @@ class MergingIterator final : public state::KeyValueIterator {
 
 QueryableStores::QueryableStores(const Topology& topology, std::string application_id)
     : application_id_(std::move(application_id)) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (const auto& [name, def] : topology.stores()) stores_[name].timestamped = def.timestamped;
   for (const SubtopologyDef& sub : topology.subtopologies()) {
     std::vector<std::string> topics;
@@ -97,32 +97,32 @@ QueryableStores::QueryableStores(const Topology& topology, std::string applicati
 }
 
 void QueryableStores::setPartitionCount(const std::string& store, int32_t partitions) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = stores_.find(store);
   if (it != stores_.end()) it->second.partitions = partitions;
 }
 
 int32_t QueryableStores::partitionCount(const std::string& store) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = stores_.find(store);
   return it == stores_.end() ? 0 : it->second.partitions;
 }
 
 std::vector<std::string> QueryableStores::sourceTopics(const std::string& store) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = stores_.find(store);
   return it == stores_.end() ? std::vector<std::string>() : it->second.source_topics;
 }
 
 bool QueryableStores::hasStore(const std::string& store) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   return stores_.count(store) > 0;
 }
 
 void QueryableStores::addTask(const StreamTask& task) {
   const TaskId id = task.taskId();
   std::vector<StreamTask::StoreInfo> infos = task.stores();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (const StreamTask::StoreInfo& info : infos) {
     auto it = stores_.find(info.name);
     if (it == stores_.end()) continue;
@@ -137,7 +137,7 @@ void QueryableStores::addTask(const StreamTask& task) {
 
 void QueryableStores::removeTask(TaskId id) {
   // The writer lock waits for every read in progress.
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (auto& [name, meta] : stores_) {
     auto it = meta.locals.find(id.partition);
     if (it != meta.locals.end() && it->second.task == id) meta.locals.erase(it);
@@ -145,7 +145,7 @@ void QueryableStores::removeTask(TaskId id) {
 }
 
 bool QueryableStores::hasLocalPartition(const std::string& store, int32_t partition) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = stores_.find(store);
   return it != stores_.end() && it->second.locals.count(partition) > 0;
 }
@@ -167,7 +167,7 @@ absl::StatusOr<const QueryableStores::Meta*> QueryableStores::localsOf(
 
 absl::Status QueryableStores::withStore(const std::string& store,
                                         const std::function<void(const StateStore&)>& fn) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   absl::StatusOr<const Meta*> meta = localsOf(store);
   if (!meta.ok()) return meta.status();
   fn(*(*meta)->locals.begin()->second.facade);
@@ -175,7 +175,7 @@ absl::Status QueryableStores::withStore(const std::string& store,
 }
 
 absl::StatusOr<bool> QueryableStores::isTimestamped(const std::string& store) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = stores_.find(store);
   if (it == stores_.end()) {
     return absl::NotFoundError(absl::StrCat("the topology has no state store named ", store));
@@ -190,7 +190,7 @@ std::string QueryableStores::serdeTopic(const std::string& store) const {
 absl::StatusOr<std::optional<std::string>> QueryableStores::get(const std::string& store,
                                                                 std::string_view key,
                                                                 bool strip_timestamp) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   absl::StatusOr<const Meta*> meta = localsOf(store);
   if (!meta.ok()) return meta.status();
   const Meta& m = **meta;
@@ -225,7 +225,7 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> QueryableStores::range(
   if (from.has_value() != to.has_value()) {
     return absl::InvalidArgumentError("a range needs both bounds or none");
   }
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   absl::StatusOr<const Meta*> meta = localsOf(store);
   if (!meta.ok()) return meta.status();
   std::vector<std::unique_ptr<state::KeyValueIterator>> parts;
@@ -240,7 +240,7 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> QueryableStores::range(
 }
 
 absl::StatusOr<int64_t> QueryableStores::approximateNumEntries(const std::string& store) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   absl::StatusOr<const Meta*> meta = localsOf(store);
   if (!meta.ok()) return meta.status();
   int64_t total = 0;

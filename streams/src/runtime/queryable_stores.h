@@ -21,13 +21,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "kstreams/query.h"
 #include "kstreams/task_id.h"
 #include "kstreams/topology.h"
@@ -87,7 +88,7 @@ class QueryableStores final : public QueryableStoreProvider {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const std::string application_id_;
-  mutable absl::Mutex mu_;
+  mutable std::shared_mutex mu_;
   std::map<std::string, Meta, std::less<>> stores_ ABSL_GUARDED_BY(mu_);
 };
 

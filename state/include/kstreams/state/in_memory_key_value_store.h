@@ -13,7 +13,7 @@
 // and of close(). This costs O(entries in the range) memory and time up front, which is the
 // right trade-off for the small stores this class is for; use RocksDB for big ones.
 //
-// Threads: reads take a shared (reader) lock and writes an exclusive one (absl::Mutex), so
+// Threads: reads take a shared (reader) lock and writes an exclusive one (std::shared_mutex), so
 // the ReadOnlyKeyValueStore methods are safe from any thread while the owning thread writes.
 // Writes, restore, checkpoint, init and close: owning thread only.
 #pragma once
@@ -22,10 +22,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "kstreams/state/key_value_store.h"
 
 namespace kstreams::state {
@@ -80,7 +81,7 @@ class InMemoryKeyValueStore final : public KeyValueStore {
 
   const std::string name_;
   std::atomic<bool> open_{false};
-  mutable absl::Mutex mu_;
+  mutable std::shared_mutex mu_;
   Map map_ ABSL_GUARDED_BY(mu_);
   std::optional<int64_t> checkpoint_ ABSL_GUARDED_BY(mu_);
 };
