@@ -171,6 +171,37 @@ TEST_F(RuntimeEmbeddedTest, PoisonRecordWithLogAndFailStopsTheClientInError) {
   EXPECT_FALSE(streams.waitUntilCaughtUp(milliseconds(10)));
 }
 
+// The usual reaction to ERROR, close() from the state listener, runs on kstreams' shutdown
+// thread; so does the listener call for NOT_RUNNING. Both must return, not wait for (or join)
+// the shutdown they are part of.
+TEST_F(RuntimeEmbeddedTest, CloseFromTheStateListenerReturns) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  producePoisonedInput(bootstrap(), "in");
+  for (State final_state : {State::kError, State::kNotRunning}) {
+    SCOPED_TRACE(std::string(toString(final_state)));
+    const bool failing = final_state == State::kError;
+    StreamsConfig cfg = config(failing ? "listener-close-error" : "listener-close-clean");
+    if (!failing) cfg.set("deserialization.exception.handler", "LogAndContinue");
+    KafkaStreams streams(filterMapTopology("in", "out"), cfg);
+    std::atomic<int> returned{0};
+    std::atomic<bool> result{false};
+    streams.setStateListener([&](State now, State) {
+      if (now != final_state) return;
+      result = streams.close();
+      ++returned;
+    });
+    ASSERT_TRUE(streams.start().ok());
+    if (!failing) {
+      ASSERT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(30)));
+      EXPECT_TRUE(streams.close(seconds(30)));
+    }
+    ASSERT_TRUE(eventually([&] { return returned.load() == 1; }, seconds(30)));
+    EXPECT_TRUE(result.load());
+    EXPECT_EQ(streams.state(), final_state);
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+}
+
 TEST_F(RuntimeEmbeddedTest, WithoutAHandlerAFailedThreadShutsTheClientDown) {
   ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
   producePoisonedInput(bootstrap(), "in");

@@ -178,9 +178,11 @@ class KafkaStreams {
   // is processed twice. Returns true when the client
   // reached NOT_RUNNING (or ERROR) within `timeout`; false otherwise, in which case the
   // shutdown goes on in the background (call close() again, or the destructor, to wait).
-  // Idempotent; may be called from any thread, concurrently. From a stream thread (a state
-  // listener, an uncaught-exception handler or a processor), it only starts the shutdown and
-  // returns false at once, since that thread cannot finish while it runs your callback.
+  // Idempotent; may be called from any thread, concurrently. From a state listener (the usual
+  // `if (now == State::kError) streams.close();`), an uncaught-exception handler or a
+  // processor, it only starts the shutdown and returns at once — true if the client is already
+  // NOT_RUNNING or ERROR, false otherwise — since the shutdown cannot finish while that thread
+  // runs your callback.
   bool close(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   // The current state. Thread-safe, lock-free.
