@@ -405,6 +405,12 @@ StreamThread::Options KafkaStreams::Impl::threadOptions(int index) {
   o.config = &config;
   o.consumer_props = consumer_props;
   o.consumer_props.emplace("client.id", o.name + "-consumer");
+  // Static membership: each thread's consumer is a member of its own, so the id gets the
+  // thread's index (as in Java); one id for all would make them fence each other.
+  if (auto it = o.consumer_props.find("group.instance.id");
+      it != o.consumer_props.end() && !it->second.empty()) {
+    it->second = absl::StrCat(it->second, "-", index);
+  }
   // How other instances learn this one's address (see queryMetadataForKey).
   o.consumer_props["client.id"] =
       internal::withApplicationServer(o.consumer_props["client.id"], config.application_server);
