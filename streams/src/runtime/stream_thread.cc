@@ -64,8 +64,7 @@ const char* toString(StreamThread::State state) {
   return "?";
 }
 
-StreamThread::StreamThread(Options options)
-    : options_(std::move(options)) {
+StreamThread::StreamThread(Options options) : options_(std::move(options)) {
   for (size_t i = 0; i < options_.subtopologies.size(); ++i) {
     for (const auto& [topic, internal_topic] : options_.subtopologies[i].source_topics) {
       std::string full = internal_topic ? options_.config->application_id + "-" + topic : topic;
@@ -223,6 +222,7 @@ void StreamThread::runLoop() {
 
   while (!stop_requested_.load(std::memory_order_acquire)) {
     // Step 2 (rebalance callbacks run inside).
+    batch_pending_ = true;
     const int n = pollBatch(batch.data());
     BatchGuard guard(batch.data(), n);
     if (callback_error_) std::rethrow_exception(callback_error_);
@@ -231,6 +231,7 @@ void StreamThread::runLoop() {
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
     // Step 4.
     for (int i = 0; i < n; ++i) process(batch[i]);
+    batch_pending_ = false;
     // Step 5.
     collector_->poll();
     if (collector_->failed()) throw StreamsException(collector_->failure());
@@ -362,6 +363,44 @@ void StreamThread::maybeCommit(bool idle) {
   }
 }
 
+RdKafkaPartitionListPtr StreamThread::committableOffsets() {
+  RdKafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(8));
+  for (const auto& [id, task] : tasks_) {
+    const auto& consumed = task->consumedOffsets();
+    for (const std::string& topic : task->sourceTopics()) {
+      auto it = consumed.find({topic, id.partition});
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset =
+          it == consumed.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
+    }
+  }
+  // With the batch fully processed, the consumer's position is the offset to commit (Java's
+  // StreamTask does the same): it also steps over what the consumer skips without handing it
+  // out, such as transaction markers, which "last processed + 1" would leave uncommitted for
+  // ever (a lag of 1 that never goes away). Mid-batch (a revocation served inside the poll, a
+  // shutdown before the batch was processed) the position counts unprocessed records: then
+  // only what was processed counts.
+  if (!batch_pending_ && list->cnt > 0) {
+    RdKafkaPartitionListPtr positions(rd_kafka_topic_partition_list_copy(list.get()));
+    if (rd_kafka_position(consumer_.get(), positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < positions->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = positions->elems[i];
+        if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset > list->elems[i].offset) {
+          list->elems[i].offset = p.offset;
+        }
+      }
+    }
+  }
+  RdKafkaPartitionListPtr moved(rd_kafka_topic_partition_list_new(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    if (p.offset < 0) continue;  // nothing consumed there yet
+    auto it = committed_.find({p.topic, p.partition});
+    if (it != committed_.end() && it->second >= p.offset) continue;  // never backwards
+    rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition)->offset = p.offset;
+  }
+  return moved;
+}
+
 void StreamThread::commit() {
   last_commit_ = std::chrono::steady_clock::now();
   bool requested = false;
@@ -369,18 +408,13 @@ void StreamThread::commit() {
     requested = requested || task->commitRequested();
     task->clearCommitRequest();
   }
-  if (!dirty_ && !requested) return;  // nothing processed since the last commit
+  RdKafkaPartitionListPtr offsets = committableOffsets();
+  // Nothing processed and no position moved (over records the consumer skips) since the last
+  // commit: nothing to do.
+  if (!dirty_ && !requested && offsets->cnt == 0) return;
   dirty_ = false;
   // 6a: the caches flush (sending downstream and to the changelogs), the stores sync.
-  RdKafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(8));
-  for (const auto& [id, task] : tasks_) {
-    for (const auto& [tp, offset] : task->prepareCommit()) {
-      auto it = committed_.find(tp);
-      if (it != committed_.end() && it->second == offset) continue;
-      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
-          offset;
-    }
-  }
+  for (const auto& [id, task] : tasks_) task->prepareCommit();
   // 6b: everything produced from the records being committed must be acknowledged first.
   if (absl::Status s = collector_->flush(); !s.ok()) {
     throw StreamsException(absl::StrCat(options_.name, ": not committing: ", s.message()));
