@@ -11,6 +11,7 @@
 #include "kstreams/errors.h"
 #include "kstreams/kafka_clients.h"
 #include "kstreams/kafka_streams.h"
+#include "kstreams/stores.h"
 #include "runtime_test_support.h"
 
 namespace kstreams::runtime_test {
@@ -309,6 +310,113 @@ TEST_F(RuntimeEmbeddedTest, ProductionHandlerDecidesAboutRecordsTheProducerRefus
   EXPECT_NE(message.find("Error encountered sending record to topic out"), std::string::npos)
       << message;
   EXPECT_NE(message.find("offset=1"), std::string::npos) << message;
+}
+
+// Puts each record's value into the logged in-memory store "values" and forwards (key, "ok").
+class StoringProcessor
+    : public ContextualProcessor<std::string, std::string, std::string, std::string> {
+ public:
+  void init(ProcessorContext<std::string, std::string>& context) override {
+    ContextualProcessor::init(context);
+    store_ = &context.getStateStore<KeyValueStore<std::string, std::string>>("values");
+  }
+  void process(Record<std::string, std::string> r) override {
+    store_->put(r.key(), r.value());
+    context().forward(std::move(r).withValue(std::string("ok")));
+  }
+
+ private:
+  KeyValueStore<std::string, std::string>* store_ = nullptr;
+};
+
+// Records of internal topics are never skipped, whatever the production handler says: a lost
+// changelog record would leave the store ahead of its changelog (and the checkpoint would move
+// past it), a lost repartition record would vanish half-way through the application. Only the
+// internal topic gets the huge value here; the user's output topic gets small ones.
+TEST_F(RuntimeEmbeddedTest, FailedSendsToInternalTopicsFailWhateverTheProductionHandlerSays) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    producer.send("in", std::string("small-1"), std::string("x"));
+    producer.send("in", std::string("huge"), std::string(5000, 'y'));
+    producer.send("in", std::string("small-2"), std::string("z"));
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto viaChangelog = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("source", {"in"}, Serdes::String(), Serdes::String());
+    t.addProcessor("store", [] { return std::make_unique<StoringProcessor>(); }, {"source"});
+    t.addStateStore(Stores::keyValueStoreBuilder(Stores::inMemoryKeyValueStore("values"),
+                                                 Serdes::String(), Serdes::String()),
+                    {"store"});
+    t.addSink<std::string, std::string>("sink", "out", {"store"}, Serdes::String(),
+                                        Serdes::String());
+    return t;
+  };
+  auto viaRepartition = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("stage1-source", {"in"}, Serdes::String(),
+                                          Serdes::String());
+    t.addSinkNode<std::string, std::string>("stage1-sink", "repartition", /*internal_topic=*/true,
+                                            {"stage1-source"}, Serdes::String(), Serdes::String());
+    internal::NodeDef source;
+    source.name = "stage2-source";
+    source.kind = internal::NodeDef::Kind::kSource;
+    source.topics = {"repartition"};
+    source.internal_topic = true;
+    source.out_key = typeid(std::string);
+    source.out_value = typeid(std::string);
+    source.factory = internal::makeNodeFactory([](const std::string& n) {
+      return std::unique_ptr<internal::NodeInstance>(
+          std::make_unique<internal::SourceNode<std::string, std::string>>(n, Serdes::String(),
+                                                                           Serdes::String()));
+    });
+    t.addNode(std::move(source));
+    t.addSink<std::string, std::string>("stage2-sink", "out", {"stage2-source"}, Serdes::String(),
+                                        Serdes::String());
+    t.addInternalTopic({"repartition", -1, {}});
+    return t;
+  };
+  for (const bool changelog : {true, false}) {
+    SCOPED_TRACE(changelog ? "changelog" : "repartition topic");
+    const std::string app = changelog ? "internal-changelog" : "internal-repartition";
+    StreamsConfig cfg = config(app);
+    cfg.set("producer.message.max.bytes", "1000")
+        .set("production.exception.handler", "LogAndContinue");
+    KafkaStreams streams(changelog ? viaChangelog() : viaRepartition(), cfg);
+    StateRecorder recorder;
+    recorder.attach(streams);
+    std::mutex mu;
+    std::string message;
+    streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        std::lock_guard<std::mutex> lock(mu);
+        message = x.what();
+      }
+      return StreamThreadExceptionResponse::kShutdownClient;
+    });
+    ASSERT_TRUE(streams.start().ok());
+    // Either the client fails, or (skipping the huge record) small-2 comes out.
+    auto small2_out = [&] {
+      absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "out");
+      if (!out.ok()) return false;
+      for (const auto& r : *out) {
+        if (r.key == "small-2") return true;
+      }
+      return false;
+    };
+    ASSERT_TRUE(
+        eventually([&] { return streams.state() == State::kError || small2_out(); }, seconds(30)))
+        << recorder.describe();
+    EXPECT_EQ(streams.state(), State::kError) << recorder.describe();
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(
+        message.find("internal topic " + app + (changelog ? "-values-changelog" : "-repartition")),
+        std::string::npos)
+        << message;
+  }
 }
 
 // source(in) → sink(internal "repartition") | source(internal "repartition") → sink(out): the

@@ -52,7 +52,9 @@ struct ProductionErrorContext {
 
 // Decides what a failed send means: kFail stops the stream thread (ERROR) before the offsets of
 // the records that produced it are committed, so they are processed again after a restart;
-// kContinue logs and drops the output record.
+// kContinue logs and drops the output record. A failed send to an internal topic (a changelog
+// or a repartition topic) always fails, without asking the handler: skipping it would leave a
+// store and its changelog apart, or lose a record half-way through the application.
 using ProductionExceptionHandler =
     std::function<ProductionHandlerResponse(const ProductionErrorContext&)>;
 

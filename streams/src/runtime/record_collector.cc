@@ -109,7 +109,10 @@ void RecordCollector::AckTracker::ack(int32_t partition, int64_t offset) {
   acked[partition] = std::max(acked[partition], offset);
 }
 
+void RecordCollector::markInternal(const std::string& topic) { internal_topics_.insert(topic); }
+
 void RecordCollector::trackAcknowledgedOffsets(const std::string& topic) {
+  markInternal(topic);
   auto it = trackers_.find(topic);
   if (it != trackers_.end()) return;
   AckTracker* tracker =
@@ -202,6 +205,17 @@ absl::Status RecordCollector::flush() {
 
 void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
                                     const std::string& error) {
+  if (isInternal(topic)) {
+    if (!failed_) {
+      failed_ = true;
+      failure_ = absl::StrCat("Error encountered sending record to internal topic ", topic,
+                              partition >= 0 ? absl::StrCat(" partition ", partition) : "",
+                              " due to: ", error,
+                              "; a record of an internal topic is never skipped (its store or "
+                              "its downstream sub-topology would miss it)");
+    }
+    return;
+  }
   ProductionErrorContext context{topic, partition, error};
   ProductionHandlerResponse response = ProductionHandlerResponse::kFail;
   try {

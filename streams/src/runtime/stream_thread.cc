@@ -99,6 +99,9 @@ absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options optio
       RecordCollector::create(o.producer_props, o.config->production_handler, o.name);
   if (!collector.ok()) return collector.status();
   thread->collector_ = *std::move(collector);
+  for (const InternalTopicDef& def : o.topology->internalTopics()) {
+    thread->collector_->markInternal(o.config->application_id + "-" + def.name);
+  }
   // Kafka Streams divides statestore.cache.max.bytes among the threads.
   thread->cache_ = std::make_unique<state::ThreadCache>(o.config->cache_max_bytes /
                                                         std::max(1, o.config->num_stream_threads));
