@@ -67,8 +67,8 @@ TEST_F(GuaranteesBrokerTest, GroupInstanceIdGetsTheThreadIndex) {
                        {"num.stream.threads", "2"},
                        {"group.instance.id", "instance-a"},
                        {"poll.ms", "50"}};
-  KafkaStreams streams(filterMapTopology(input, output), config);
   StateRecorder recorder;
+  KafkaStreams streams(filterMapTopology(input, output), config);
   recorder.attach(streams);
   ASSERT_TRUE(streams.start().ok());
 
@@ -120,8 +120,8 @@ TEST_F(GuaranteesBrokerTest, InputEndingInATransactionMarkerIsFullyCommitted) {
                        {"bootstrap.servers", bootstrap_},
                        {"commit.interval.ms", "200"},
                        {"poll.ms", "50"}};
-  KafkaStreams streams(filterMapTopology(input, output), config);
   StateRecorder recorder;
+  KafkaStreams streams(filterMapTopology(input, output), config);
   recorder.attach(streams);
   ASSERT_TRUE(streams.start().ok());
   ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(60))) << recorder.describe();

@@ -183,9 +183,9 @@ TEST_F(RuntimeEmbeddedTest, CloseFromTheStateListenerReturns) {
     const bool failing = final_state == State::kError;
     StreamsConfig cfg = config(failing ? "listener-close-error" : "listener-close-clean");
     if (!failing) cfg.set("deserialization.exception.handler", "LogAndContinue");
-    KafkaStreams streams(filterMapTopology("in", "out"), cfg);
     std::atomic<int> returned{0};
     std::atomic<bool> result{false};
+    KafkaStreams streams(filterMapTopology("in", "out"), cfg);
     streams.setStateListener([&](State now, State) {
       if (now != final_state) return;
       result = streams.close();
@@ -383,11 +383,12 @@ TEST_F(RuntimeEmbeddedTest, FailedSendsToInternalTopicsFailWhateverTheProduction
     StreamsConfig cfg = config(app);
     cfg.set("producer.message.max.bytes", "1000")
         .set("production.exception.handler", "LogAndContinue");
-    KafkaStreams streams(changelog ? viaChangelog() : viaRepartition(), cfg);
+    // Declared before the client, whose destructor may still call them.
     StateRecorder recorder;
-    recorder.attach(streams);
     std::mutex mu;
     std::string message;
+    KafkaStreams streams(changelog ? viaChangelog() : viaRepartition(), cfg);
+    recorder.attach(streams);
     streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
       try {
         std::rethrow_exception(e);
