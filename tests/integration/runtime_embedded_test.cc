@@ -12,6 +12,7 @@
 #include "kstreams/kafka_clients.h"
 #include "kstreams/kafka_streams.h"
 #include "kstreams/stores.h"
+#include "kstreams/streams_builder.h"
 #include "runtime_test_support.h"
 
 namespace kstreams::runtime_test {
@@ -418,6 +419,42 @@ TEST_F(RuntimeEmbeddedTest, FailedSendsToInternalTopicsFailWhateverTheProduction
         std::string::npos)
         << message;
   }
+}
+
+// An idle thread does not commit: commits come every commit.interval.ms (or when a task asks),
+// as in Java. A cached count forwards downstream only when its cache is flushed, which a commit
+// does, so with a long interval the first record's count must still be in the cache when the
+// second record arrives, however many empty polls (poll.ms 1) lie between them.
+TEST_F(RuntimeEmbeddedTest, AnIdleThreadCommitsOnTheIntervalNotOnEveryEmptyPoll) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}}).ok());
+  std::atomic<int> seen{0};
+  std::atomic<int> forwarded{0};
+  std::atomic<int> forwarded_when_second_seen{-1};
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+      .peek([&](const std::string&, const std::string&) {
+        if (++seen == 2) forwarded_when_second_seen = forwarded.load();
+      })
+      .groupByKey()
+      .count(Materialized<std::string, int64_t>::as("counts").withStoreType(StoreType::kInMemory))
+      .toStream()
+      .foreach ([&](const auto&, const auto&) { ++forwarded; });
+  StreamsConfig cfg = config("idle-commits");
+  cfg.set("commit.interval.ms", "600000").set("poll.ms", "1");
+  KafkaStreams streams(builder.build(), cfg);
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(30)));
+  SimpleProducer producer(bootstrap());
+  producer.send("in", std::string("a"), std::string("1"));
+  ASSERT_TRUE(producer.flush().ok());
+  ASSERT_TRUE(eventually([&] { return seen.load() == 1; }, seconds(30)));
+  producer.send("in", std::string("b"), std::string("2"));
+  ASSERT_TRUE(producer.flush().ok());
+  ASSERT_TRUE(eventually([&] { return seen.load() == 2; }, seconds(30)));
+  EXPECT_EQ(forwarded_when_second_seen.load(), 0);
+  // close() commits: both counts come out then.
+  EXPECT_TRUE(streams.close(seconds(30)));
+  EXPECT_EQ(forwarded.load(), 2);
 }
 
 // source(in) → sink(internal "repartition") | source(internal "repartition") → sink(out): the

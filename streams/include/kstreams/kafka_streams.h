@@ -209,8 +209,9 @@ class KafkaStreams {
   // the downstream stage's input). RUNNING means every thread has its tasks, their stores
   // restored and queryable: a restarted client with no new input is caught up only then.
   // Returns false on timeout or when the client stops (NOT_RUNNING, ERROR or on the way
-  // there). Threads commit every commit.interval.ms and whenever they find no new input, so an
-  // idle application is caught up within about poll.ms. Thread-safe; not from a stream thread.
+  // there). Threads commit every commit.interval.ms (30 s by default), so an application that
+  // processed everything is caught up after its next commit. Thread-safe; not from a stream
+  // thread.
   bool waitUntilCaughtUp(std::chrono::milliseconds timeout) const;
 
   // Number of stream threads currently alive (not yet dead). Thread-safe.

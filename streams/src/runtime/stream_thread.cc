@@ -239,7 +239,7 @@ void StreamThread::runLoop() {
     collector_->poll();
     if (collector_->failed()) throw StreamsException(collector_->failure());
     // Step 6.
-    maybeCommit(/*idle=*/n == 0);
+    maybeCommit();
   }
 }
 
@@ -356,11 +356,14 @@ bool StreamThread::restoreTasks() {
   return true;
 }
 
-void StreamThread::maybeCommit(bool idle) {
+void StreamThread::maybeCommit() {
   const auto now = std::chrono::steady_clock::now();
   bool requested = false;
   for (const auto& [id, task] : tasks_) requested = requested || task->commitRequested();
-  if (requested || idle ||
+  // Not when idle: a commit flushes the producer, commits synchronously and syncs every store,
+  // and at a low input rate most polls come back empty, which made a commit every poll.ms and
+  // emptied the record caches as fast as they filled (Java commits on the interval only too).
+  if (requested ||
       now - last_commit_ >= std::chrono::milliseconds(options_.config->commit_interval_ms)) {
     commit();
   }
@@ -457,7 +460,7 @@ void StreamThread::commitOffsets(rd_kafka_topic_partition_list_t* offsets) {
                      " offsets failed (records after the previous "
                      "commit will be processed again): ",
                      rd_kafka_err2name(err)));
-    dirty_ = true;  // the next commit tries again (e.g. when idle, after the rebalance)
+    dirty_ = true;  // the next commit tries again (after the rebalance)
     return;
   }
   for (int i = 0; i < offsets->cnt; ++i) {

@@ -25,9 +25,9 @@
 //      dead-letter queue inside the task).
 //   5. Serve the producer's delivery reports; a failure the production handler turned into
 //      kFail kills the thread here, before anything after it is committed.
-//   6. Commit when commit.interval.ms has passed, when a task asked for it, or when the poll
-//      found nothing new (idle), if anything was processed, or a position moved, since the
-//      last commit:
+//   6. Commit when commit.interval.ms has passed or a task asked for it, if anything was
+//      processed, or a position moved, since the last commit (an idle thread does not commit
+//      more often: each commit flushes the producer and syncs the stores):
 //        a. prepareCommit() every task: flush its record caches (downstream, stores, changelogs)
 //           and its stores;
 //        b. flush the producer until every record sent is acknowledged, check delivery errors;
@@ -188,7 +188,7 @@ class StreamThread {
   void runLoop();
   int pollBatch(rd_kafka_message_t** batch);
   void process(const rd_kafka_message_t* message);
-  void maybeCommit(bool idle);
+  void maybeCommit();
   // Step 6: prepare the tasks, flush, check delivery errors, commit synchronously, checkpoint.
   // Throws StreamsException on a production or store failure (nothing is committed then).
   void commit();
