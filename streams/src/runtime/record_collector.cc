@@ -122,6 +122,13 @@ void RecordCollector::trackAcknowledgedOffsets(const std::string& topic) {
   }
 }
 
+void RecordCollector::forgetAcknowledged(const std::string& topic, int32_t partition) {
+  auto it = trackers_.find(topic);
+  if (it == trackers_.end() || partition < 0) return;
+  std::vector<int64_t>& acked = it->second->acked;
+  if (static_cast<size_t>(partition) < acked.size()) acked[partition] = -1;
+}
+
 std::optional<int64_t> RecordCollector::acknowledgedOffset(const std::string& topic,
                                                            int32_t partition) const {
   auto it = trackers_.find(topic);

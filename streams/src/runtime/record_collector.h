@@ -86,6 +86,10 @@ class RecordCollector final : public RecordSender {
   // Starts recording acknowledged offsets of `topic` (idempotent). Records sent before the call
   // are not recorded.
   void trackAcknowledgedOffsets(const std::string& topic);
+  // Forgets the acknowledgements of `topic`-`partition` so far: a task that takes the partition
+  // over must not checkpoint what an earlier owner of it wrote. Call after flush(), or the
+  // acknowledgements of records still in flight arrive afterwards.
+  void forgetAcknowledged(const std::string& topic, int32_t partition);
   // The highest offset of `topic`-`partition` the broker acknowledged so far; nullopt if none was
   // (or the topic is not tracked). After flush() returned OK: the offset of the last record sent
   // there, unless the production handler skipped failed ones.

@@ -372,6 +372,7 @@ void StreamThread::maybeCommit() {
 RdKafkaPartitionListPtr StreamThread::committableOffsets() {
   RdKafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(8));
   for (const auto& [id, task] : tasks_) {
+    if (isRestoring(id)) continue;  // processed nothing yet
     const auto& consumed = task->consumedOffsets();
     for (const std::string& topic : task->sourceTopics()) {
       auto it = consumed.find({topic, id.partition});
@@ -434,6 +435,9 @@ void StreamThread::commit() {
 
 void StreamThread::checkpointStores() {
   for (const auto& [id, task] : tasks_) {
+    // A store being restored checkpoints each restored batch itself; nothing else may move its
+    // checkpoint (a shutdown can interrupt the restoration).
+    if (isRestoring(id)) continue;
     std::map<std::pair<std::string, int32_t>, int64_t> acked;
     for (const StreamTask::StoreInfo& info : task->stores()) {
       if (info.changelog_topic.empty()) continue;
@@ -592,6 +596,7 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
   env.wall_clock_ms = &wallClockMs;
   env.cache = cache_.get();
   env.rocksdb_resources = options_.rocksdb_resources;
+  std::vector<std::pair<std::string, int32_t>> taken_over;  // changelog partitions of new tasks
   for (int i = 0; i < partitions->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = partitions->elems[i];
     auto sub = topic_to_subtopology_.find(std::string_view(p.topic));
@@ -611,6 +616,7 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
       for (const StreamTask::StoreInfo& info : it->second->stores()) {
         if (!info.changelog_topic.empty()) {
           collector_->trackAcknowledgedOffsets(info.changelog_topic);
+          taken_over.emplace_back(info.changelog_topic, info.changelog_partition);
         }
       }
       restoring_.push_back(id);
@@ -618,6 +624,15 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
     std::vector<StreamTask*>& route = routes_[p.topic];
     if (route.size() <= static_cast<size_t>(p.partition)) route.resize(p.partition + 1, nullptr);
     route[p.partition] = it->second.get();
+  }
+  if (taken_over.empty()) return;
+  // A new task's checkpoints come from its own acknowledgements only. Those of an earlier
+  // ownership (closed without a commit when its partitions were lost) may lie beyond what the
+  // store holds now, so they are forgotten, after waiting for any still in flight. A failed
+  // delivery among them stays recorded and is reported by step 5.
+  (void)collector_->flush();
+  for (const auto& [topic, partition] : taken_over) {
+    collector_->forgetAcknowledged(topic, partition);
   }
 }
 

@@ -36,7 +36,10 @@
 //           shutdown interrupts a batch;
 //        d. checkpoint: write into each logged store the offset of the last acknowledged record
 //           of its changelog partition (the record collector tracks them from delivery
-//           reports), so that a restart replays only the changelog's tail.
+//           reports), so that a restart replays only the changelog's tail. Only the task's own
+//           acknowledgements count (those of an earlier ownership are forgotten when the task is
+//           created), and a task still being restored is skipped: its checkpoint never passes
+//           what was restored.
 //      An input offset is therefore committed only after all output (and changelog records) of
 //      the records before it is acknowledged (at-least-once).
 //   7. Repeat from 2 until shutdown is requested; then finish the batch, commit (as in 6, which
@@ -68,6 +71,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -196,10 +200,13 @@ class StreamThread {
   // last commit: the consumer's position once the batch is processed, else last processed + 1.
   RdKafkaPartitionListPtr committableOffsets();
   // Step 6c: commits `offsets` synchronously; a failure is logged and leaves the thread dirty,
-  // so that the next commit (at the latest the next idle poll) tries again.
+  // so that the next commit (at the latest after the next commit.interval.ms) tries again.
   void commitOffsets(rd_kafka_topic_partition_list_t* offsets);
-  // Step 6d.
+  // Step 6d. Skips tasks still being restored.
   void checkpointStores();
+  bool isRestoring(TaskId id) const {
+    return std::find(restoring_.begin(), restoring_.end(), id) != restoring_.end();
+  }
   // Step 3: restores the tasks in restoring_ and makes them queryable. False when shutdown
   // interrupted it (the loop then ends; the tasks never process a record).
   bool restoreTasks();
