@@ -457,6 +457,154 @@ TEST_F(RuntimeEmbeddedTest, AnIdleThreadCommitsOnTheIntervalNotOnEveryEmptyPoll)
   EXPECT_EQ(forwarded.load(), 2);
 }
 
+// A value serializer that refuses "bad".
+SerdePtr<std::string> refusingSerde() {
+  return Serdes::from<std::string>(
+      [](const std::string& v, std::string& out) {
+        if (v == "bad") throw SerializationException("cannot serialize 'bad'");
+        out += v;
+      },
+      [](std::string_view data) { return std::string(data); }, "Refusing");
+}
+
+// A record a sink cannot serialize goes to the production exception handler (KIP-1033), with
+// the output record as far as it serialized and the input record it came from; kContinue drops
+// it, the default fails the thread.
+TEST_F(RuntimeEmbeddedTest, SinkSerializationErrorsGoToTheProductionHandler) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    producer.send("in", std::string("k1"), std::string("good-1"));
+    producer.send("in", std::string("k2"), std::string("bad"));
+    producer.send("in", std::string("k3"), std::string("good-2"));
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto topology = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("source", {"in"}, Serdes::String(), Serdes::String());
+    t.addSink<std::string, std::string>("sink", "out", {"source"}, Serdes::String(),
+                                        refusingSerde());
+    return t;
+  };
+  std::mutex mu;
+  std::vector<ProductionErrorContext> seen;
+  {
+    StreamsConfig cfg = config("serialize-continue");
+    cfg.productionExceptionHandler([&](const ProductionErrorContext& c) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(c);
+      return ProductionHandlerResponse::kContinue;
+    });
+    KafkaStreams streams(topology(), cfg);
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+  absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "out");
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<std::string> keys;
+  for (const auto& r : *out) keys.push_back(r.key.value_or(""));
+  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k3"}));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(seen.size(), 1u);
+    const ProductionErrorContext& c = seen.front();
+    EXPECT_EQ(c.origin, ProductionErrorOrigin::kValueSerialization);
+    EXPECT_EQ(c.topic, "out");
+    EXPECT_EQ(c.key, std::optional<std::string>("k2"));
+    EXPECT_EQ(c.value, std::nullopt);
+    EXPECT_NE(c.error.find("cannot serialize 'bad'"), std::string::npos) << c.error;
+    EXPECT_EQ(c.source.topic, "in");
+    EXPECT_EQ(c.source.partition, 0);
+    EXPECT_EQ(c.source.offset, 1);
+    EXPECT_EQ(c.source.processor_node, "sink");
+  }
+
+  std::string message;
+  KafkaStreams streams(topology(), config("serialize-fail"));
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::lock_guard<std::mutex> lock(mu);
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kShutdownClient;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kError; }, seconds(30)));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_NE(message.find("Unable to serialize the value of a record for topic out"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("offset=1"), std::string::npos) << message;
+}
+
+// processing.exception.handler (KIP-1033): a Processor API processor that throws is handled at
+// its node (the handler learns the node and the input record); a DSL operator's lambda that
+// throws is handled for the sub-topology. LogAndContinue drops the record and goes on; the
+// default, LogAndFail, is what the poison-record tests above rely on.
+TEST_F(RuntimeEmbeddedTest, ProcessingExceptionHandlerDecidesAboutRecordsAProcessorThrowsOn) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}, {"dsl-out", 1}}).ok());
+  KeyValueCounts expected;
+  {
+    SimpleProducer producer(bootstrap());
+    for (int64_t i = 0; i < 10; ++i) {
+      producer.send("in", keyOf(i), int64Bytes(i), 0, /*partition=*/0);
+      if (keep(i) && i != 5) ++expected[{keyOf(i), mapped(i)}];
+    }
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto hook = [](const Record<std::string, int64_t>& r) {
+    if (r.value() == 5) throw std::runtime_error("no fives");
+  };
+  std::mutex mu;
+  std::vector<std::pair<ErrorContext, std::string>> seen;
+  {
+    StreamsConfig cfg = config("processing-continue");
+    cfg.processingExceptionHandler([&](const ErrorContext& c, const std::string& error) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.emplace_back(c, error);
+      return ProcessingHandlerResponse::kContinue;
+    });
+    KafkaStreams streams(filterMapTopology("in", "out", hook), cfg);
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+  Comparison c = compare(expected, readOutput(bootstrap(), "out"));
+  EXPECT_EQ(c.missing, 0) << c;
+  EXPECT_EQ(c.unexpected, 0) << c;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first.processor_node, "mapValues");
+    EXPECT_EQ(seen[0].first.topic, "in");
+    EXPECT_EQ(seen[0].first.partition, 0);
+    EXPECT_EQ(seen[0].first.offset, 5);
+    EXPECT_EQ(seen[0].second, "no fives");
+  }
+
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::Int64()))
+      .mapValues([](int64_t v) {
+        if (v == 5) throw std::runtime_error("no fives");
+        return v;
+      })
+      .to("dsl-out", Produced(Serdes::String(), Serdes::Int64()));
+  StreamsConfig cfg = config("processing-continue-dsl");
+  cfg.set("processing.exception.handler", "LogAndContinue");
+  KafkaStreams streams(builder.build(), cfg);
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+  EXPECT_TRUE(streams.close(seconds(30)));
+  absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "dsl-out");
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<int64_t> values;
+  for (const auto& r : *out) values.push_back(Serdes::Int64()->deserialize("dsl-out", r.value));
+  EXPECT_EQ(values, (std::vector<int64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9}));
+}
+
 // source(in) → sink(internal "repartition") | source(internal "repartition") → sink(out): the
 // runtime creates "<application.id>-repartition" with the input's partition count, and
 // waitUntilCaughtUp() covers both stages.

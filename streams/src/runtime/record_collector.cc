@@ -191,7 +191,7 @@ void RecordCollector::send(const std::string& topic, int32_t partition,
       if (failed_) throwFailed();
       continue;
     }
-    handleFailure(topic, partition, rd_kafka_err2str(err));
+    handleFailure(topic, partition, rd_kafka_err2str(err), key, value, timestamp);
     if (failed_) throwFailed();
     return;
   }
@@ -211,7 +211,8 @@ absl::Status RecordCollector::flush() {
 }
 
 void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
-                                    const std::string& error) {
+                                    const std::string& error, std::optional<std::string_view> key,
+                                    std::optional<std::string_view> value, int64_t timestamp) {
   if (isInternal(topic)) {
     if (!failed_) {
       failed_ = true;
@@ -223,7 +224,13 @@ void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
     }
     return;
   }
-  ProductionErrorContext context{topic, partition, error};
+  ProductionErrorContext context;
+  context.topic = topic;
+  context.partition = partition;
+  context.error = error;
+  if (key) context.key.emplace(*key);
+  if (value) context.value.emplace(*value);
+  context.timestamp = timestamp;
   ProductionHandlerResponse response = ProductionHandlerResponse::kFail;
   try {
     if (handler_) response = handler_(context);
@@ -260,8 +267,15 @@ void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
   auto* self = static_cast<RecordCollector*>(opaque);
   // A C frame: nothing may unwind through it.
   try {
+    auto bytes = [](const void* data, size_t size) {
+      return data != nullptr ? std::optional<std::string_view>(std::in_place,
+                                                               static_cast<const char*>(data), size)
+                             : std::nullopt;
+    };
     self->handleFailure(rd_kafka_topic_name(message->rkt), message->partition,
-                        rd_kafka_message_errstr(message));
+                        rd_kafka_message_errstr(message), bytes(message->key, message->key_len),
+                        bytes(message->payload, message->len),
+                        rd_kafka_message_timestamp(message, nullptr));
   } catch (...) {
     self->failed_ = true;
     if (self->failure_.empty()) self->failure_ = "delivery report handling failed";

@@ -120,7 +120,9 @@ class RecordCollector final : public RecordSender {
   const TopicEntry& topicEntry(const std::string& topic);
   bool isInternal(std::string_view topic) const { return internal_topics_.count(topic) > 0; }
   // Applies the production handler to a failed record; sets failed_ on kFail.
-  void handleFailure(const std::string& topic, int32_t partition, const std::string& error);
+  void handleFailure(const std::string& topic, int32_t partition, const std::string& error,
+                     std::optional<std::string_view> key, std::optional<std::string_view> value,
+                     int64_t timestamp);
   [[noreturn]] void throwFailed() const;
 
   ProductionExceptionHandler handler_;
