@@ -62,11 +62,9 @@ TEST_F(GuaranteesBrokerTest, GroupInstanceIdGetsTheThreadIndex) {
   ASSERT_TRUE(createTopics(bootstrap_, {{input, 4}, {output, 4}}).ok());
   KeyValueCounts expected = produceInput(bootstrap_, input, 0, 1000);
 
-  StreamsConfig config{{"application.id", app},
-                       {"bootstrap.servers", bootstrap_},
-                       {"num.stream.threads", "2"},
-                       {"group.instance.id", "instance-a"},
-                       {"poll.ms", "50"}};
+  StreamsConfig config{{"application.id", app},       {"bootstrap.servers", bootstrap_},
+                       {"num.stream.threads", "2"},   {"group.instance.id", "instance-a"},
+                       {"commit.interval.ms", "500"}, {"poll.ms", "50"}};
   StateRecorder recorder;
   KafkaStreams streams(filterMapTopology(input, output), config);
   recorder.attach(streams);
