@@ -50,6 +50,13 @@ TEST(StreamsConfig, BadValuesNameTheirKey) {
   EXPECT_EQ(failingKey(valid().set("default.key.serde", "NoSuchSerde")), "default.key.serde");
   EXPECT_EQ(failingKey(valid().set("deserialization.exception.handler", "Retry")),
             "deserialization.exception.handler");
+  EXPECT_EQ(failingKey(valid().set("processing.exception.handler", "Retry")),
+            "processing.exception.handler");
+  EXPECT_NO_THROW(valid().set("processing.exception.handler", "LogAndContinue").resolve());
+  EXPECT_NO_THROW(valid()
+                      .set("processing.exception.handler",
+                           "org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler")
+                      .resolve());
   EXPECT_EQ(failingKey(valid().set("application.server", "nohostport")), "application.server");
   // Unknown keys go to librdkafka, which rejects what it does not know.
   EXPECT_EQ(failingKey(valid().set("no.such.property", "1")), "no.such.property");

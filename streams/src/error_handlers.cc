@@ -28,6 +28,24 @@ DeserializationExceptionHandler logAndContinueDeserializationHandler() {
   };
 }
 
+ProcessingExceptionHandler logAndFailProcessingHandler() {
+  return [](const ErrorContext& c, const std::string& error) {
+    internal::logLine(LogLevel::kError,
+                      "Exception caught during processing, processor node: " + c.processor_node +
+                          ", taskId: " + c.task_id.toString() + ", " + where(c) + ": " + error);
+    return ProcessingHandlerResponse::kFail;
+  };
+}
+
+ProcessingExceptionHandler logAndContinueProcessingHandler() {
+  return [](const ErrorContext& c, const std::string& error) {
+    internal::logLine(LogLevel::kWarn,
+                      "Skipping record due to a processing error, processor node: " +
+                          c.processor_node + ", " + where(c) + ": " + error);
+    return ProcessingHandlerResponse::kContinue;
+  };
+}
+
 ProductionExceptionHandler failProductionHandler() {
   return [](const ProductionErrorContext& c) {
     internal::logLine(LogLevel::kError,

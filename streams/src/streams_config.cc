@@ -51,10 +51,10 @@ const std::set<std::string>& streamsKeys() {
       StreamsConfig::kProcessingGuarantee, StreamsConfig::kStateDir,
       StreamsConfig::kDefaultKeySerde, StreamsConfig::kDefaultValueSerde,
       StreamsConfig::kDeserializationExceptionHandler, StreamsConfig::kProductionExceptionHandler,
-      StreamsConfig::kDeadLetterQueueTopic, StreamsConfig::kCacheMaxBytes,
-      StreamsConfig::kRocksDbBlockCacheBytes, StreamsConfig::kRocksDbWriteBufferBytes,
-      StreamsConfig::kReplicationFactor, StreamsConfig::kPollMs, StreamsConfig::kApplicationServer,
-      StreamsConfig::kClientId,
+      StreamsConfig::kProcessingExceptionHandler, StreamsConfig::kDeadLetterQueueTopic,
+      StreamsConfig::kCacheMaxBytes, StreamsConfig::kRocksDbBlockCacheBytes,
+      StreamsConfig::kRocksDbWriteBufferBytes, StreamsConfig::kReplicationFactor,
+      StreamsConfig::kPollMs, StreamsConfig::kApplicationServer, StreamsConfig::kClientId,
       // Java names accepted for portability of config files.
       "default.deserialization.exception.handler", "default.production.exception.handler"};
   return keys;
@@ -137,6 +137,20 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
       r.production_handler = logAndContinueProductionHandler();
     } else {
       throw ConfigException(key, "'" + name + "' is not Default or LogAndContinue");
+    }
+  }
+  if (processing_handler_) {
+    r.processing_handler = processing_handler_;
+  } else {
+    std::string name = get_or(kProcessingExceptionHandler, "LogAndFail");
+    if (name == "LogAndFail" || endsWith(name, ".LogAndFailProcessingExceptionHandler")) {
+      r.processing_handler = logAndFailProcessingHandler();
+    } else if (name == "LogAndContinue" ||
+               endsWith(name, ".LogAndContinueProcessingExceptionHandler")) {
+      r.processing_handler = logAndContinueProcessingHandler();
+    } else {
+      throw ConfigException(kProcessingExceptionHandler,
+                            "'" + name + "' is not LogAndFail or LogAndContinue");
     }
   }
   r.dead_letter_queue_topic = get_or(kDeadLetterQueueTopic, "");

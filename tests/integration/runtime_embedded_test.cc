@@ -11,6 +11,8 @@
 #include "kstreams/errors.h"
 #include "kstreams/kafka_clients.h"
 #include "kstreams/kafka_streams.h"
+#include "kstreams/stores.h"
+#include "kstreams/streams_builder.h"
 #include "runtime_test_support.h"
 
 namespace kstreams::runtime_test {
@@ -171,6 +173,37 @@ TEST_F(RuntimeEmbeddedTest, PoisonRecordWithLogAndFailStopsTheClientInError) {
   EXPECT_FALSE(streams.waitUntilCaughtUp(milliseconds(10)));
 }
 
+// The usual reaction to ERROR, close() from the state listener, runs on kstreams' shutdown
+// thread; so does the listener call for NOT_RUNNING. Both must return, not wait for (or join)
+// the shutdown they are part of.
+TEST_F(RuntimeEmbeddedTest, CloseFromTheStateListenerReturns) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  producePoisonedInput(bootstrap(), "in");
+  for (State final_state : {State::kError, State::kNotRunning}) {
+    SCOPED_TRACE(std::string(toString(final_state)));
+    const bool failing = final_state == State::kError;
+    StreamsConfig cfg = config(failing ? "listener-close-error" : "listener-close-clean");
+    if (!failing) cfg.set("deserialization.exception.handler", "LogAndContinue");
+    std::atomic<int> returned{0};
+    std::atomic<bool> result{false};
+    KafkaStreams streams(filterMapTopology("in", "out"), cfg);
+    streams.setStateListener([&](State now, State) {
+      if (now != final_state) return;
+      result = streams.close();
+      ++returned;
+    });
+    ASSERT_TRUE(streams.start().ok());
+    if (!failing) {
+      ASSERT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(30)));
+      EXPECT_TRUE(streams.close(seconds(30)));
+    }
+    ASSERT_TRUE(eventually([&] { return returned.load() == 1; }, seconds(30)));
+    EXPECT_TRUE(result.load());
+    EXPECT_EQ(streams.state(), final_state);
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+}
+
 TEST_F(RuntimeEmbeddedTest, WithoutAHandlerAFailedThreadShutsTheClientDown) {
   ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
   producePoisonedInput(bootstrap(), "in");
@@ -278,6 +311,298 @@ TEST_F(RuntimeEmbeddedTest, ProductionHandlerDecidesAboutRecordsTheProducerRefus
   EXPECT_NE(message.find("Error encountered sending record to topic out"), std::string::npos)
       << message;
   EXPECT_NE(message.find("offset=1"), std::string::npos) << message;
+}
+
+// Puts each record's value into the logged in-memory store "values" and forwards (key, "ok").
+class StoringProcessor
+    : public ContextualProcessor<std::string, std::string, std::string, std::string> {
+ public:
+  void init(ProcessorContext<std::string, std::string>& context) override {
+    ContextualProcessor::init(context);
+    store_ = &context.getStateStore<KeyValueStore<std::string, std::string>>("values");
+  }
+  void process(Record<std::string, std::string> r) override {
+    store_->put(r.key(), r.value());
+    context().forward(std::move(r).withValue(std::string("ok")));
+  }
+
+ private:
+  KeyValueStore<std::string, std::string>* store_ = nullptr;
+};
+
+// Records of internal topics are never skipped, whatever the production handler says: a lost
+// changelog record would leave the store ahead of its changelog (and the checkpoint would move
+// past it), a lost repartition record would vanish half-way through the application. Only the
+// internal topic gets the huge value here; the user's output topic gets small ones.
+TEST_F(RuntimeEmbeddedTest, FailedSendsToInternalTopicsFailWhateverTheProductionHandlerSays) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    producer.send("in", std::string("small-1"), std::string("x"));
+    producer.send("in", std::string("huge"), std::string(5000, 'y'));
+    producer.send("in", std::string("small-2"), std::string("z"));
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto viaChangelog = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("source", {"in"}, Serdes::String(), Serdes::String());
+    t.addProcessor("store", [] { return std::make_unique<StoringProcessor>(); }, {"source"});
+    t.addStateStore(Stores::keyValueStoreBuilder(Stores::inMemoryKeyValueStore("values"),
+                                                 Serdes::String(), Serdes::String()),
+                    {"store"});
+    t.addSink<std::string, std::string>("sink", "out", {"store"}, Serdes::String(),
+                                        Serdes::String());
+    return t;
+  };
+  auto viaRepartition = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("stage1-source", {"in"}, Serdes::String(),
+                                          Serdes::String());
+    t.addSinkNode<std::string, std::string>("stage1-sink", "repartition", /*internal_topic=*/true,
+                                            {"stage1-source"}, Serdes::String(), Serdes::String());
+    internal::NodeDef source;
+    source.name = "stage2-source";
+    source.kind = internal::NodeDef::Kind::kSource;
+    source.topics = {"repartition"};
+    source.internal_topic = true;
+    source.out_key = typeid(std::string);
+    source.out_value = typeid(std::string);
+    source.factory = internal::makeNodeFactory([](const std::string& n) {
+      return std::unique_ptr<internal::NodeInstance>(
+          std::make_unique<internal::SourceNode<std::string, std::string>>(n, Serdes::String(),
+                                                                           Serdes::String()));
+    });
+    t.addNode(std::move(source));
+    t.addSink<std::string, std::string>("stage2-sink", "out", {"stage2-source"}, Serdes::String(),
+                                        Serdes::String());
+    t.addInternalTopic({"repartition", -1, {}});
+    return t;
+  };
+  for (const bool changelog : {true, false}) {
+    SCOPED_TRACE(changelog ? "changelog" : "repartition topic");
+    const std::string app = changelog ? "internal-changelog" : "internal-repartition";
+    StreamsConfig cfg = config(app);
+    cfg.set("producer.message.max.bytes", "1000")
+        .set("production.exception.handler", "LogAndContinue");
+    // Declared before the client, whose destructor may still call them.
+    StateRecorder recorder;
+    std::mutex mu;
+    std::string message;
+    KafkaStreams streams(changelog ? viaChangelog() : viaRepartition(), cfg);
+    recorder.attach(streams);
+    streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        std::lock_guard<std::mutex> lock(mu);
+        message = x.what();
+      }
+      return StreamThreadExceptionResponse::kShutdownClient;
+    });
+    ASSERT_TRUE(streams.start().ok());
+    // Either the client fails, or (skipping the huge record) small-2 comes out.
+    auto small2_out = [&] {
+      absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "out");
+      if (!out.ok()) return false;
+      for (const auto& r : *out) {
+        if (r.key == "small-2") return true;
+      }
+      return false;
+    };
+    ASSERT_TRUE(
+        eventually([&] { return streams.state() == State::kError || small2_out(); }, seconds(30)))
+        << recorder.describe();
+    EXPECT_EQ(streams.state(), State::kError) << recorder.describe();
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(
+        message.find("internal topic " + app + (changelog ? "-values-changelog" : "-repartition")),
+        std::string::npos)
+        << message;
+  }
+}
+
+// An idle thread does not commit: commits come every commit.interval.ms (or when a task asks),
+// as in Java. A cached count forwards downstream only when its cache is flushed, which a commit
+// does, so with a long interval the first record's count must still be in the cache when the
+// second record arrives, however many empty polls (poll.ms 1) lie between them.
+TEST_F(RuntimeEmbeddedTest, AnIdleThreadCommitsOnTheIntervalNotOnEveryEmptyPoll) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}}).ok());
+  std::atomic<int> seen{0};
+  std::atomic<int> forwarded{0};
+  std::atomic<int> forwarded_when_second_seen{-1};
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+      .peek([&](const std::string&, const std::string&) {
+        if (++seen == 2) forwarded_when_second_seen = forwarded.load();
+      })
+      .groupByKey()
+      .count(Materialized<std::string, int64_t>::as("counts").withStoreType(StoreType::kInMemory))
+      .toStream()
+      .foreach ([&](const auto&, const auto&) { ++forwarded; });
+  StreamsConfig cfg = config("idle-commits");
+  cfg.set("commit.interval.ms", "600000").set("poll.ms", "1");
+  KafkaStreams streams(builder.build(), cfg);
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kRunning; }, seconds(30)));
+  SimpleProducer producer(bootstrap());
+  producer.send("in", std::string("a"), std::string("1"));
+  ASSERT_TRUE(producer.flush().ok());
+  ASSERT_TRUE(eventually([&] { return seen.load() == 1; }, seconds(30)));
+  producer.send("in", std::string("b"), std::string("2"));
+  ASSERT_TRUE(producer.flush().ok());
+  ASSERT_TRUE(eventually([&] { return seen.load() == 2; }, seconds(30)));
+  EXPECT_EQ(forwarded_when_second_seen.load(), 0);
+  // close() commits: both counts come out then.
+  EXPECT_TRUE(streams.close(seconds(30)));
+  EXPECT_EQ(forwarded.load(), 2);
+}
+
+// A value serializer that refuses "bad".
+SerdePtr<std::string> refusingSerde() {
+  return Serdes::from<std::string>(
+      [](const std::string& v, std::string& out) {
+        if (v == "bad") throw SerializationException("cannot serialize 'bad'");
+        out += v;
+      },
+      [](std::string_view data) { return std::string(data); }, "Refusing");
+}
+
+// A record a sink cannot serialize goes to the production exception handler (KIP-1033), with
+// the output record as far as it serialized and the input record it came from; kContinue drops
+// it, the default fails the thread.
+TEST_F(RuntimeEmbeddedTest, SinkSerializationErrorsGoToTheProductionHandler) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    producer.send("in", std::string("k1"), std::string("good-1"));
+    producer.send("in", std::string("k2"), std::string("bad"));
+    producer.send("in", std::string("k3"), std::string("good-2"));
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto topology = [] {
+    Topology t;
+    t.addSource<std::string, std::string>("source", {"in"}, Serdes::String(), Serdes::String());
+    t.addSink<std::string, std::string>("sink", "out", {"source"}, Serdes::String(),
+                                        refusingSerde());
+    return t;
+  };
+  std::mutex mu;
+  std::vector<ProductionErrorContext> seen;
+  {
+    StreamsConfig cfg = config("serialize-continue");
+    cfg.productionExceptionHandler([&](const ProductionErrorContext& c) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(c);
+      return ProductionHandlerResponse::kContinue;
+    });
+    KafkaStreams streams(topology(), cfg);
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+  absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "out");
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<std::string> keys;
+  for (const auto& r : *out) keys.push_back(r.key.value_or(""));
+  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k3"}));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(seen.size(), 1u);
+    const ProductionErrorContext& c = seen.front();
+    EXPECT_EQ(c.origin, ProductionErrorOrigin::kValueSerialization);
+    EXPECT_EQ(c.topic, "out");
+    EXPECT_EQ(c.key, std::optional<std::string>("k2"));
+    EXPECT_EQ(c.value, std::nullopt);
+    EXPECT_NE(c.error.find("cannot serialize 'bad'"), std::string::npos) << c.error;
+    EXPECT_EQ(c.source.topic, "in");
+    EXPECT_EQ(c.source.partition, 0);
+    EXPECT_EQ(c.source.offset, 1);
+    EXPECT_EQ(c.source.processor_node, "sink");
+  }
+
+  std::string message;
+  KafkaStreams streams(topology(), config("serialize-fail"));
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::lock_guard<std::mutex> lock(mu);
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kShutdownClient;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == State::kError; }, seconds(30)));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_NE(message.find("Unable to serialize the value of a record for topic out"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("offset=1"), std::string::npos) << message;
+}
+
+// processing.exception.handler (KIP-1033): a Processor API processor that throws is handled at
+// its node (the handler learns the node and the input record); a DSL operator's lambda that
+// throws is handled for the sub-topology. LogAndContinue drops the record and goes on; the
+// default, LogAndFail, is what the poison-record tests above rely on.
+TEST_F(RuntimeEmbeddedTest, ProcessingExceptionHandlerDecidesAboutRecordsAProcessorThrowsOn) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"in", 1}, {"out", 1}, {"dsl-out", 1}}).ok());
+  KeyValueCounts expected;
+  {
+    SimpleProducer producer(bootstrap());
+    for (int64_t i = 0; i < 10; ++i) {
+      producer.send("in", keyOf(i), int64Bytes(i), 0, /*partition=*/0);
+      if (keep(i) && i != 5) ++expected[{keyOf(i), mapped(i)}];
+    }
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto hook = [](const Record<std::string, int64_t>& r) {
+    if (r.value() == 5) throw std::runtime_error("no fives");
+  };
+  std::mutex mu;
+  std::vector<std::pair<ErrorContext, std::string>> seen;
+  {
+    StreamsConfig cfg = config("processing-continue");
+    cfg.processingExceptionHandler([&](const ErrorContext& c, const std::string& error) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.emplace_back(c, error);
+      return ProcessingHandlerResponse::kContinue;
+    });
+    KafkaStreams streams(filterMapTopology("in", "out", hook), cfg);
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  }
+  Comparison c = compare(expected, readOutput(bootstrap(), "out"));
+  EXPECT_EQ(c.missing, 0) << c;
+  EXPECT_EQ(c.unexpected, 0) << c;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first.processor_node, "mapValues");
+    EXPECT_EQ(seen[0].first.topic, "in");
+    EXPECT_EQ(seen[0].first.partition, 0);
+    EXPECT_EQ(seen[0].first.offset, 5);
+    EXPECT_EQ(seen[0].second, "no fives");
+  }
+
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::Int64()))
+      .mapValues([](int64_t v) {
+        if (v == 5) throw std::runtime_error("no fives");
+        return v;
+      })
+      .to("dsl-out", Produced(Serdes::String(), Serdes::Int64()));
+  StreamsConfig cfg = config("processing-continue-dsl");
+  cfg.set("processing.exception.handler", "LogAndContinue");
+  KafkaStreams streams(builder.build(), cfg);
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(30)));
+  EXPECT_TRUE(streams.close(seconds(30)));
+  absl::StatusOr<std::vector<ConsumedRecord>> out = readTopic(bootstrap(), "dsl-out");
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<int64_t> values;
+  for (const auto& r : *out) values.push_back(Serdes::Int64()->deserialize("dsl-out", r.value));
+  EXPECT_EQ(values, (std::vector<int64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9}));
 }
 
 // source(in) → sink(internal "repartition") | source(internal "repartition") → sink(out): the

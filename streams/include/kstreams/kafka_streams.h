@@ -178,9 +178,11 @@ class KafkaStreams {
   // is processed twice. Returns true when the client
   // reached NOT_RUNNING (or ERROR) within `timeout`; false otherwise, in which case the
   // shutdown goes on in the background (call close() again, or the destructor, to wait).
-  // Idempotent; may be called from any thread, concurrently. From a stream thread (a state
-  // listener, an uncaught-exception handler or a processor), it only starts the shutdown and
-  // returns false at once, since that thread cannot finish while it runs your callback.
+  // Idempotent; may be called from any thread, concurrently. From a state listener (the usual
+  // `if (now == State::kError) streams.close();`), an uncaught-exception handler or a
+  // processor, it only starts the shutdown and returns at once — true if the client is already
+  // NOT_RUNNING or ERROR, false otherwise — since the shutdown cannot finish while that thread
+  // runs your callback.
   bool close(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   // The current state. Thread-safe, lock-free.
@@ -207,8 +209,9 @@ class KafkaStreams {
   // the downstream stage's input). RUNNING means every thread has its tasks, their stores
   // restored and queryable: a restarted client with no new input is caught up only then.
   // Returns false on timeout or when the client stops (NOT_RUNNING, ERROR or on the way
-  // there). Threads commit every commit.interval.ms and whenever they find no new input, so an
-  // idle application is caught up within about poll.ms. Thread-safe; not from a stream thread.
+  // there). Threads commit every commit.interval.ms (30 s by default), so an application that
+  // processed everything is caught up after its next commit. Thread-safe; not from a stream
+  // thread.
   bool waitUntilCaughtUp(std::chrono::milliseconds timeout) const;
 
   // Number of stream threads currently alive (not yet dead). Thread-safe.

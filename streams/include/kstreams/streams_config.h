@@ -21,6 +21,7 @@
 //                             class names such as org.apache.kafka.common.serialization.
 //                             Serdes$StringSerde, or String, Integer, Long, Double, ByteArray
 //   deserialization.exception.handler [LogAndFail] or LogAndContinue (Java class names too)
+//   processing.exception.handler      [LogAndFail] or LogAndContinue (Java class names too)
 //   production.exception.handler      [Default] (fail) or LogAndContinue
 //   errors.dead.letter.queue.topic.name [none] see error_handlers.h
 //   statestore.cache.max.bytes [10485760] record cache size (used by state stores)
@@ -70,6 +71,7 @@ class StreamsConfig {
   static constexpr const char* kDeserializationExceptionHandler =
       "deserialization.exception.handler";
   static constexpr const char* kProductionExceptionHandler = "production.exception.handler";
+  static constexpr const char* kProcessingExceptionHandler = "processing.exception.handler";
   static constexpr const char* kDeadLetterQueueTopic = "errors.dead.letter.queue.topic.name";
   static constexpr const char* kCacheMaxBytes = "statestore.cache.max.bytes";
   static constexpr const char* kRocksDbBlockCacheBytes = "state.rocksdb.block.cache.bytes";
@@ -118,6 +120,10 @@ class StreamsConfig {
     deserialization_handler_ = std::move(h);
     return *this;
   }
+  StreamsConfig& processingExceptionHandler(ProcessingExceptionHandler h) {
+    processing_handler_ = std::move(h);
+    return *this;
+  }
   StreamsConfig& productionExceptionHandler(ProductionExceptionHandler h) {
     production_handler_ = std::move(h);
     return *this;
@@ -135,6 +141,7 @@ class StreamsConfig {
     std::shared_ptr<const SerdeBase> default_value_serde;
     DeserializationExceptionHandler deserialization_handler;
     ProductionExceptionHandler production_handler;
+    ProcessingExceptionHandler processing_handler;
     std::string dead_letter_queue_topic;
     int64_t cache_max_bytes = 10 * 1024 * 1024;
     int64_t rocksdb_block_cache_bytes = int64_t{64} << 20;
@@ -155,6 +162,7 @@ class StreamsConfig {
   std::shared_ptr<const SerdeBase> default_value_serde_;
   DeserializationExceptionHandler deserialization_handler_;
   ProductionExceptionHandler production_handler_;
+  ProcessingExceptionHandler processing_handler_;
   std::function<void(const std::string&, state::RocksDbOptions&)> rocksdb_config_setter_;
 };
 

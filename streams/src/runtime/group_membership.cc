@@ -91,6 +91,8 @@ absl::StatusOr<std::vector<GroupMember>> describeGroup(rd_kafka_t* rk, const std
     const char* client_id = rd_kafka_MemberDescription_client_id(m);
     member.client_id = client_id != nullptr ? client_id : "";
     member.application_server = applicationServerOf(member.client_id).value_or("");
+    const char* instance_id = rd_kafka_MemberDescription_group_instance_id(m);
+    member.group_instance_id = instance_id != nullptr ? instance_id : "";
     if (const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(m)) {
       if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_MemberAssignment_partitions(a)) {
         for (int j = 0; j < parts->cnt; ++j) {

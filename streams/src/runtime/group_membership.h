@@ -48,6 +48,7 @@ std::optional<std::string> applicationServerOf(std::string_view client_id);
 struct GroupMember {
   std::string client_id;
   std::string application_server;  // empty when the member did not publish one
+  std::string group_instance_id;   // empty for a dynamic member
   std::vector<TopicPartition> assignment;
 };
 

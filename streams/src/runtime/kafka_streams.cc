@@ -81,6 +81,22 @@ bool validTransition(State from, State to) {
 }
 
 bool isFinal(State s) { return s == State::kNotRunning || s == State::kError; }
+
+// The client whose state listener or shutdown helper runs on this thread (null: none). close()
+// there must neither wait for the shutdown nor join the helper: the shutdown cannot finish while
+// that thread is busy with its callback, and the helper cannot join itself.
+thread_local const void* t_inside_client = nullptr;
+
+class InsideClient {
+ public:
+  explicit InsideClient(const void* client) : saved_(t_inside_client) { t_inside_client = client; }
+  ~InsideClient() { t_inside_client = saved_; }
+  InsideClient(const InsideClient&) = delete;
+  InsideClient& operator=(const InsideClient&) = delete;
+
+ private:
+  const void* saved_;
+};
 bool isActive(State s) { return s == State::kRebalancing || s == State::kRunning; }
 
 // librdkafka 2.0.2's consumer-only and producer-only properties (CONFIGURATION.md, C/P column).
@@ -389,6 +405,12 @@ StreamThread::Options KafkaStreams::Impl::threadOptions(int index) {
   o.config = &config;
   o.consumer_props = consumer_props;
   o.consumer_props.emplace("client.id", o.name + "-consumer");
+  // Static membership: each thread's consumer is a member of its own, so the id gets the
+  // thread's index (as in Java); one id for all would make them fence each other.
+  if (auto it = o.consumer_props.find("group.instance.id");
+      it != o.consumer_props.end() && !it->second.empty()) {
+    it->second = absl::StrCat(it->second, "-", index);
+  }
   // How other instances learn this one's address (see queryMetadataForKey).
   o.consumer_props["client.id"] =
       internal::withApplicationServer(o.consumer_props["client.id"], config.application_server);
@@ -619,6 +641,7 @@ bool KafkaStreams::Impl::setState(State next) {
       absl::StrCat("State transition from ", stateName(old), " to ", stateName(next)));
   // A copy: the listener may replace itself (setStateListener) while it runs.
   if (StateListener current = listener) {
+    InsideClient inside(this);
     try {
       current(next, old);
     } catch (const std::exception& e) {
@@ -726,6 +749,7 @@ void KafkaStreams::Impl::startShutdownHelper(State final_state) {
   // A thread of its own: stream threads may start the shutdown (from a handler or listener)
   // and cannot wait for themselves, and close(timeout) may return before it is done.
   shutdown_helper = std::thread([this, final_state] {
+    InsideClient inside(this);
     std::vector<StreamThread*> snapshot;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -750,7 +774,7 @@ void KafkaStreams::Impl::startShutdownHelper(State final_state) {
 
 bool KafkaStreams::Impl::close(std::chrono::milliseconds timeout) {
   if (setState(State::kPendingShutdown)) startShutdownHelper(State::kNotRunning);
-  if (StreamThread::onStreamThread()) return isFinal(state.load());
+  if (StreamThread::onStreamThread() || t_inside_client == this) return isFinal(state.load());
 
   std::unique_lock<std::mutex> lock(mu);
   auto done = [&] { return isFinal(state.load()); };

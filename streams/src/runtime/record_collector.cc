@@ -109,7 +109,10 @@ void RecordCollector::AckTracker::ack(int32_t partition, int64_t offset) {
   acked[partition] = std::max(acked[partition], offset);
 }
 
+void RecordCollector::markInternal(const std::string& topic) { internal_topics_.insert(topic); }
+
 void RecordCollector::trackAcknowledgedOffsets(const std::string& topic) {
+  markInternal(topic);
   auto it = trackers_.find(topic);
   if (it != trackers_.end()) return;
   AckTracker* tracker =
@@ -117,6 +120,13 @@ void RecordCollector::trackAcknowledgedOffsets(const std::string& topic) {
   for (TopicEntry& t : topics_) {
     if (t.name == topic) t.tracker = tracker;
   }
+}
+
+void RecordCollector::forgetAcknowledged(const std::string& topic, int32_t partition) {
+  auto it = trackers_.find(topic);
+  if (it == trackers_.end() || partition < 0) return;
+  std::vector<int64_t>& acked = it->second->acked;
+  if (static_cast<size_t>(partition) < acked.size()) acked[partition] = -1;
 }
 
 std::optional<int64_t> RecordCollector::acknowledgedOffset(const std::string& topic,
@@ -181,7 +191,7 @@ void RecordCollector::send(const std::string& topic, int32_t partition,
       if (failed_) throwFailed();
       continue;
     }
-    handleFailure(topic, partition, rd_kafka_err2str(err));
+    handleFailure(topic, partition, rd_kafka_err2str(err), key, value, timestamp);
     if (failed_) throwFailed();
     return;
   }
@@ -201,8 +211,26 @@ absl::Status RecordCollector::flush() {
 }
 
 void RecordCollector::handleFailure(const std::string& topic, int32_t partition,
-                                    const std::string& error) {
-  ProductionErrorContext context{topic, partition, error};
+                                    const std::string& error, std::optional<std::string_view> key,
+                                    std::optional<std::string_view> value, int64_t timestamp) {
+  if (isInternal(topic)) {
+    if (!failed_) {
+      failed_ = true;
+      failure_ = absl::StrCat("Error encountered sending record to internal topic ", topic,
+                              partition >= 0 ? absl::StrCat(" partition ", partition) : "",
+                              " due to: ", error,
+                              "; a record of an internal topic is never skipped (its store or "
+                              "its downstream sub-topology would miss it)");
+    }
+    return;
+  }
+  ProductionErrorContext context;
+  context.topic = topic;
+  context.partition = partition;
+  context.error = error;
+  if (key) context.key.emplace(*key);
+  if (value) context.value.emplace(*value);
+  context.timestamp = timestamp;
   ProductionHandlerResponse response = ProductionHandlerResponse::kFail;
   try {
     if (handler_) response = handler_(context);
@@ -239,8 +267,15 @@ void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
   auto* self = static_cast<RecordCollector*>(opaque);
   // A C frame: nothing may unwind through it.
   try {
+    auto bytes = [](const void* data, size_t size) {
+      return data != nullptr ? std::optional<std::string_view>(std::in_place,
+                                                               static_cast<const char*>(data), size)
+                             : std::nullopt;
+    };
     self->handleFailure(rd_kafka_topic_name(message->rkt), message->partition,
-                        rd_kafka_message_errstr(message));
+                        rd_kafka_message_errstr(message), bytes(message->key, message->key_len),
+                        bytes(message->payload, message->len),
+                        rd_kafka_message_timestamp(message, nullptr));
   } catch (...) {
     self->failed_ = true;
     if (self->failure_.empty()) self->failure_ = "delivery report handling failed";

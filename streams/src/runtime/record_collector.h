@@ -10,6 +10,10 @@
 //     goes to the production exception handler: kContinue logs it and counts it as skipped;
 //     kFail (or a handler that throws) marks the collector failed, after which send() and
 //     flush() throw / fail, so the thread dies before committing the input of the lost record.
+//     A record of an internal topic (markInternal: changelogs, repartition topics) always fails,
+//     without asking the handler: skipping it would leave a store and its changelog apart (the
+//     checkpoint would still move past the lost update) or drop a record half-way through the
+//     application.
 //   - flush() returns only when every record sent so far is acknowledged or failed, and then
 //     reports the first failure: the thread's commit step is `flush(); commit offsets`.
 //   - For topics registered with trackAcknowledgedOffsets() (changelogs), the delivery reports
@@ -27,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,9 +79,17 @@ class RecordCollector final : public RecordSender {
   bool failed() const { return failed_; }
   const std::string& failure() const { return failure_; }
 
+  // Makes a failed send to `topic` fail the thread whatever the production handler says
+  // (idempotent). Changelogs registered with trackAcknowledgedOffsets() are internal already.
+  void markInternal(const std::string& topic);
+
   // Starts recording acknowledged offsets of `topic` (idempotent). Records sent before the call
   // are not recorded.
   void trackAcknowledgedOffsets(const std::string& topic);
+  // Forgets the acknowledgements of `topic`-`partition` so far: a task that takes the partition
+  // over must not checkpoint what an earlier owner of it wrote. Call after flush(), or the
+  // acknowledgements of records still in flight arrive afterwards.
+  void forgetAcknowledged(const std::string& topic, int32_t partition);
   // The highest offset of `topic`-`partition` the broker acknowledged so far; nullopt if none was
   // (or the topic is not tracked). After flush() returned OK: the offset of the last record sent
   // there, unless the production handler skipped failed ones.
@@ -105,8 +118,11 @@ class RecordCollector final : public RecordSender {
   };
 
   const TopicEntry& topicEntry(const std::string& topic);
+  bool isInternal(std::string_view topic) const { return internal_topics_.count(topic) > 0; }
   // Applies the production handler to a failed record; sets failed_ on kFail.
-  void handleFailure(const std::string& topic, int32_t partition, const std::string& error);
+  void handleFailure(const std::string& topic, int32_t partition, const std::string& error,
+                     std::optional<std::string_view> key, std::optional<std::string_view> value,
+                     int64_t timestamp);
   [[noreturn]] void throwFailed() const;
 
   ProductionExceptionHandler handler_;
@@ -117,6 +133,7 @@ class RecordCollector final : public RecordSender {
   std::vector<TopicEntry> topics_;
   size_t last_topic_ = 0;
   std::map<std::string, std::unique_ptr<AckTracker>, std::less<>> trackers_;
+  std::set<std::string, std::less<>> internal_topics_;
   bool failed_ = false;
   std::string failure_;
   int64_t sent_ = 0;

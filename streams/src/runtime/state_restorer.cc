@@ -278,6 +278,31 @@ absl::StatusOr<StateRestorer::Summary> StateRestorer::restore(
       });
     }
     if (n > 0) last_progress = Clock::now();
+    // A partition whose last offsets are transaction markers never hands out a record at
+    // those offsets: the consumer's position, which steps over them, tells when the end is
+    // reached (Java's StoreChangelogReader does the same).
+    {
+      RdKafkaPartitionListPtr positions(
+          rd_kafka_topic_partition_list_new(static_cast<int>(remaining)));
+      for (const Part& p : parts) {
+        if (!p.done && p.next < p.end) {
+          rd_kafka_topic_partition_list_add(positions.get(), p.target->changelog.topic.c_str(),
+                                            p.target->changelog.partition);
+        }
+      }
+      if (positions->cnt > 0 &&
+          rd_kafka_position(rk, positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < positions->cnt; ++i) {
+          const rd_kafka_topic_partition_t& pos = positions->elems[i];
+          if (pos.err != RD_KAFKA_RESP_ERR_NO_ERROR || pos.offset < 0) continue;
+          Part& p = *by_topic[pos.topic][pos.partition];
+          if (pos.offset > p.next) {
+            p.next = std::min(pos.offset, p.end);
+            last_progress = Clock::now();
+          }
+        }
+      }
+    }
     for (Part& p : parts) {
       if (p.done || p.next < p.end) continue;
       p.done = true;

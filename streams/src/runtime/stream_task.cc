@@ -329,14 +329,24 @@ void StreamTask::process(const RawRecord& raw) {
   if (raw.timestamp > stream_time_ms_) stream_time_ms_ = raw.timestamp;
   current_source_ = last_source_;
   RecordContextScope scope(*this, raw.timestamp, &raw.headers);
-  try {
-    last_source_->processRaw(raw);
-  } catch (const std::exception& e) {
+  auto fail = [&](const char* what) {
     has_metadata_ = false;
     throw StreamsException("Exception caught in process. taskId=" + id_.toString() +
                            ", processor=" + current_source_->name() + ", topic=" + last_topic_ +
                            ", partition=" + std::to_string(raw.partition) +
-                           ", offset=" + std::to_string(raw.offset) + ": " + e.what());
+                           ", offset=" + std::to_string(raw.offset) + ": " + what);
+  };
+  try {
+    last_source_->processRaw(raw);
+  } catch (const StreamsException& e) {
+    fail(e.what());
+  } catch (const std::exception& e) {
+    // Thrown by a node that does not apply the processing handler itself (the DSL's operators).
+    try {
+      onProcessingError(current_source_->name(), e.what());
+    } catch (const std::exception& handled) {
+      fail(handled.what());
+    }
   }
   has_metadata_ = false;
   // Offsets are recorded only after the record went all the way through: a record that threw is
@@ -349,6 +359,73 @@ void StreamTask::process(const RawRecord& raw) {
     last_consumed_partition_ = raw.partition;
   }
   *last_consumed_ = raw.offset + 1;
+}
+
+ErrorContext StreamTask::errorContext(const std::string& node) const {
+  ErrorContext c;
+  if (has_metadata_) {
+    c.topic = metadata_.topic;
+    c.partition = metadata_.partition;
+    c.offset = metadata_.offset;
+  }
+  c.task_id = id_;
+  c.processor_node = node;
+  return c;
+}
+
+void StreamTask::onProcessingError(const std::string& node, const std::string& error) {
+  const ErrorContext ctx = errorContext(node);
+  ProcessingHandlerResponse response = ProcessingHandlerResponse::kFail;
+  if (env_.config->processing_handler) {
+    try {
+      response = env_.config->processing_handler(ctx, error);
+    } catch (const std::exception& e) {
+      internal::logLine(LogLevel::kError,
+                        "processing exception handler threw: " + std::string(e.what()));
+    } catch (...) {
+      internal::logLine(LogLevel::kError, "processing exception handler threw");
+    }
+  }
+  if (response == ProcessingHandlerResponse::kFail) {
+    throw StreamsException(
+        "Processing exception handler is set to fail upon a processing error: processor=" + node +
+        ": " + error);
+  }
+}
+
+void StreamTask::onSerializationError(const std::string& node, const std::string& topic,
+                                      bool internal_topic, ProductionErrorOrigin origin,
+                                      const std::string& error, std::optional<std::string_view> key,
+                                      int64_t timestamp) {
+  const std::string description =
+      std::string("Unable to serialize the ") +
+      (origin == ProductionErrorOrigin::kKeySerialization ? "key" : "value") +
+      " of a record for topic " + topic + " at sink " + node + ": " + error;
+  // As for a failed send (RecordCollector): a record of an internal topic is never skipped.
+  if (internal_topic) {
+    throw StreamsException(description + "; a record of an internal topic is never skipped");
+  }
+  ProductionErrorContext ctx;
+  ctx.topic = topic;
+  ctx.error = error;
+  ctx.origin = origin;
+  if (key) ctx.key.emplace(*key);
+  ctx.timestamp = timestamp;
+  ctx.source = errorContext(node);
+  ProductionHandlerResponse response = ProductionHandlerResponse::kFail;
+  if (env_.config->production_handler) {
+    try {
+      response = env_.config->production_handler(ctx);
+    } catch (const std::exception& e) {
+      internal::logLine(LogLevel::kError,
+                        "production exception handler threw: " + std::string(e.what()));
+    } catch (...) {
+      internal::logLine(LogLevel::kError, "production exception handler threw");
+    }
+  }
+  if (response == ProductionHandlerResponse::kFail) {
+    throw StreamsException(description + "; the production exception handler chose to fail");
+  }
 }
 
 void StreamTask::onDeserializationError(const RawRecord& raw, const std::string& reason) {

@@ -86,8 +86,11 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   StreamTask(TaskId id, const Topology& topology, const SubtopologyDef& sub, TaskEnv env);
   ~StreamTask() override;
 
-  // Processes one input record. Throws StreamsException naming the task, node, topic, partition
-  // and offset when a processor (or a failing deserialization handler) throws.
+  // Processes one input record. A processor's exception goes to the processing exception
+  // handler (at the node that threw for Processor API nodes, here for the DSL's own operators).
+  // Throws StreamsException naming the task, source node, topic, partition and offset when that
+  // handler, or the deserialization or production handler, says kFail, or when kstreams itself
+  // fails (a store, a send).
   void process(const RawRecord& raw);
   // Closes every processor, then every store (once; also done by the destructor). What the
   // record caches hold is dropped: call prepareCommit() (and commit) first for a clean close.
@@ -156,6 +159,10 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
     env_.sender->send(topic, partition, key, value, timestamp, headers);
   }
   void onDeserializationError(const RawRecord& raw, const std::string& reason) override;
+  void onSerializationError(const std::string& node, const std::string& topic, bool internal_topic,
+                            ProductionErrorOrigin origin, const std::string& error,
+                            std::optional<std::string_view> key, int64_t timestamp) override;
+  void onProcessingError(const std::string& node, const std::string& error) override;
   StateStore& stateStore(const std::string& processor, const std::string& store) override;
 
  private:
@@ -163,6 +170,8 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   class ChangeLogger;
 
   void openStores(const Topology& topology, const SubtopologyDef& sub);
+  // The input record being processed (if any), this task and `node`, for the error handlers.
+  ErrorContext errorContext(const std::string& node) const;
   void closeStores();
   // CacheContextProvider
   state::CacheRecordContext currentCacheContext() const override;

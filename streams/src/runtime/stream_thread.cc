@@ -64,8 +64,7 @@ const char* toString(StreamThread::State state) {
   return "?";
 }
 
-StreamThread::StreamThread(Options options)
-    : options_(std::move(options)) {
+StreamThread::StreamThread(Options options) : options_(std::move(options)) {
   for (size_t i = 0; i < options_.subtopologies.size(); ++i) {
     for (const auto& [topic, internal_topic] : options_.subtopologies[i].source_topics) {
       std::string full = internal_topic ? options_.config->application_id + "-" + topic : topic;
@@ -100,6 +99,9 @@ absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options optio
       RecordCollector::create(o.producer_props, o.config->production_handler, o.name);
   if (!collector.ok()) return collector.status();
   thread->collector_ = *std::move(collector);
+  for (const InternalTopicDef& def : o.topology->internalTopics()) {
+    thread->collector_->markInternal(o.config->application_id + "-" + def.name);
+  }
   // Kafka Streams divides statestore.cache.max.bytes among the threads.
   thread->cache_ = std::make_unique<state::ThreadCache>(o.config->cache_max_bytes /
                                                         std::max(1, o.config->num_stream_threads));
@@ -223,6 +225,7 @@ void StreamThread::runLoop() {
 
   while (!stop_requested_.load(std::memory_order_acquire)) {
     // Step 2 (rebalance callbacks run inside).
+    batch_pending_ = true;
     const int n = pollBatch(batch.data());
     BatchGuard guard(batch.data(), n);
     if (callback_error_) std::rethrow_exception(callback_error_);
@@ -231,11 +234,12 @@ void StreamThread::runLoop() {
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
     // Step 4.
     for (int i = 0; i < n; ++i) process(batch[i]);
+    batch_pending_ = false;
     // Step 5.
     collector_->poll();
     if (collector_->failed()) throw StreamsException(collector_->failure());
     // Step 6.
-    maybeCommit(/*idle=*/n == 0);
+    maybeCommit();
   }
 }
 
@@ -352,14 +356,56 @@ bool StreamThread::restoreTasks() {
   return true;
 }
 
-void StreamThread::maybeCommit(bool idle) {
+void StreamThread::maybeCommit() {
   const auto now = std::chrono::steady_clock::now();
   bool requested = false;
   for (const auto& [id, task] : tasks_) requested = requested || task->commitRequested();
-  if (requested || idle ||
+  // Not when idle: a commit flushes the producer, commits synchronously and syncs every store,
+  // and at a low input rate most polls come back empty, which made a commit every poll.ms and
+  // emptied the record caches as fast as they filled (Java commits on the interval only too).
+  if (requested ||
       now - last_commit_ >= std::chrono::milliseconds(options_.config->commit_interval_ms)) {
     commit();
   }
+}
+
+RdKafkaPartitionListPtr StreamThread::committableOffsets() {
+  RdKafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(8));
+  for (const auto& [id, task] : tasks_) {
+    if (isRestoring(id)) continue;  // processed nothing yet
+    const auto& consumed = task->consumedOffsets();
+    for (const std::string& topic : task->sourceTopics()) {
+      auto it = consumed.find({topic, id.partition});
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset =
+          it == consumed.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
+    }
+  }
+  // With the batch fully processed, the consumer's position is the offset to commit (Java's
+  // StreamTask does the same): it also steps over what the consumer skips without handing it
+  // out, such as transaction markers, which "last processed + 1" would leave uncommitted for
+  // ever (a lag of 1 that never goes away). Mid-batch (a revocation served inside the poll, a
+  // shutdown before the batch was processed) the position counts unprocessed records: then
+  // only what was processed counts.
+  if (!batch_pending_ && list->cnt > 0) {
+    RdKafkaPartitionListPtr positions(rd_kafka_topic_partition_list_copy(list.get()));
+    if (rd_kafka_position(consumer_.get(), positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < positions->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = positions->elems[i];
+        if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset > list->elems[i].offset) {
+          list->elems[i].offset = p.offset;
+        }
+      }
+    }
+  }
+  RdKafkaPartitionListPtr moved(rd_kafka_topic_partition_list_new(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    if (p.offset < 0) continue;  // nothing consumed there yet
+    auto it = committed_.find({p.topic, p.partition});
+    if (it != committed_.end() && it->second >= p.offset) continue;  // never backwards
+    rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition)->offset = p.offset;
+  }
+  return moved;
 }
 
 void StreamThread::commit() {
@@ -369,18 +415,13 @@ void StreamThread::commit() {
     requested = requested || task->commitRequested();
     task->clearCommitRequest();
   }
-  if (!dirty_ && !requested) return;  // nothing processed since the last commit
+  RdKafkaPartitionListPtr offsets = committableOffsets();
+  // Nothing processed and no position moved (over records the consumer skips) since the last
+  // commit: nothing to do.
+  if (!dirty_ && !requested && offsets->cnt == 0) return;
   dirty_ = false;
   // 6a: the caches flush (sending downstream and to the changelogs), the stores sync.
-  RdKafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(8));
-  for (const auto& [id, task] : tasks_) {
-    for (const auto& [tp, offset] : task->prepareCommit()) {
-      auto it = committed_.find(tp);
-      if (it != committed_.end() && it->second == offset) continue;
-      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
-          offset;
-    }
-  }
+  for (const auto& [id, task] : tasks_) task->prepareCommit();
   // 6b: everything produced from the records being committed must be acknowledged first.
   if (absl::Status s = collector_->flush(); !s.ok()) {
     throw StreamsException(absl::StrCat(options_.name, ": not committing: ", s.message()));
@@ -394,6 +435,9 @@ void StreamThread::commit() {
 
 void StreamThread::checkpointStores() {
   for (const auto& [id, task] : tasks_) {
+    // A store being restored checkpoints each restored batch itself; nothing else may move its
+    // checkpoint (a shutdown can interrupt the restoration).
+    if (isRestoring(id)) continue;
     std::map<std::pair<std::string, int32_t>, int64_t> acked;
     for (const StreamTask::StoreInfo& info : task->stores()) {
       if (info.changelog_topic.empty()) continue;
@@ -420,7 +464,7 @@ void StreamThread::commitOffsets(rd_kafka_topic_partition_list_t* offsets) {
                      " offsets failed (records after the previous "
                      "commit will be processed again): ",
                      rd_kafka_err2name(err)));
-    dirty_ = true;  // the next commit tries again (e.g. when idle, after the rebalance)
+    dirty_ = true;  // the next commit tries again (after the rebalance)
     return;
   }
   for (int i = 0; i < offsets->cnt; ++i) {
@@ -552,6 +596,7 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
   env.wall_clock_ms = &wallClockMs;
   env.cache = cache_.get();
   env.rocksdb_resources = options_.rocksdb_resources;
+  std::vector<std::pair<std::string, int32_t>> taken_over;  // changelog partitions of new tasks
   for (int i = 0; i < partitions->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = partitions->elems[i];
     auto sub = topic_to_subtopology_.find(std::string_view(p.topic));
@@ -571,6 +616,7 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
       for (const StreamTask::StoreInfo& info : it->second->stores()) {
         if (!info.changelog_topic.empty()) {
           collector_->trackAcknowledgedOffsets(info.changelog_topic);
+          taken_over.emplace_back(info.changelog_topic, info.changelog_partition);
         }
       }
       restoring_.push_back(id);
@@ -578,6 +624,15 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
     std::vector<StreamTask*>& route = routes_[p.topic];
     if (route.size() <= static_cast<size_t>(p.partition)) route.resize(p.partition + 1, nullptr);
     route[p.partition] = it->second.get();
+  }
+  if (taken_over.empty()) return;
+  // A new task's checkpoints come from its own acknowledgements only. Those of an earlier
+  // ownership (closed without a commit when its partitions were lost) may lie beyond what the
+  // store holds now, so they are forgotten, after waiting for any still in flight. A failed
+  // delivery among them stays recorded and is reported by step 5.
+  (void)collector_->flush();
+  for (const auto& [topic, partition] : taken_over) {
+    collector_->forgetAcknowledged(topic, partition);
   }
 }
 

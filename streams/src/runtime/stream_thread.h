@@ -25,15 +25,21 @@
 //      dead-letter queue inside the task).
 //   5. Serve the producer's delivery reports; a failure the production handler turned into
 //      kFail kills the thread here, before anything after it is committed.
-//   6. Commit when commit.interval.ms has passed, when a task asked for it, or when the poll
-//      found nothing new (idle), if anything was processed since the last commit:
+//   6. Commit when commit.interval.ms has passed or a task asked for it, if anything was
+//      processed, or a position moved, since the last commit (an idle thread does not commit
+//      more often: each commit flushes the producer and syncs the stores):
 //        a. prepareCommit() every task: flush its record caches (downstream, stores, changelogs)
 //           and its stores;
 //        b. flush the producer until every record sent is acknowledged, check delivery errors;
-//        c. commit the tasks' consumed offsets synchronously;
+//        c. commit the tasks' input offsets synchronously: the consumer's position (which also
+//           steps over transaction markers), or last processed + 1 when a revocation or a
+//           shutdown interrupts a batch;
 //        d. checkpoint: write into each logged store the offset of the last acknowledged record
 //           of its changelog partition (the record collector tracks them from delivery
-//           reports), so that a restart replays only the changelog's tail.
+//           reports), so that a restart replays only the changelog's tail. Only the task's own
+//           acknowledgements count (those of an earlier ownership are forgotten when the task is
+//           created), and a task still being restored is skipped: its checkpoint never passes
+//           what was restored.
 //      An input offset is therefore committed only after all output (and changelog records) of
 //      the records before it is acknowledged (at-least-once).
 //   7. Repeat from 2 until shutdown is requested; then finish the batch, commit (as in 6, which
@@ -65,6 +71,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -185,15 +192,21 @@ class StreamThread {
   void runLoop();
   int pollBatch(rd_kafka_message_t** batch);
   void process(const rd_kafka_message_t* message);
-  void maybeCommit(bool idle);
+  void maybeCommit();
   // Step 6: prepare the tasks, flush, check delivery errors, commit synchronously, checkpoint.
   // Throws StreamsException on a production or store failure (nothing is committed then).
   void commit();
+  // The input offsets to commit, of every partition whose offset moved since this thread's
+  // last commit: the consumer's position once the batch is processed, else last processed + 1.
+  RdKafkaPartitionListPtr committableOffsets();
   // Step 6c: commits `offsets` synchronously; a failure is logged and leaves the thread dirty,
-  // so that the next commit (at the latest the next idle poll) tries again.
+  // so that the next commit (at the latest after the next commit.interval.ms) tries again.
   void commitOffsets(rd_kafka_topic_partition_list_t* offsets);
-  // Step 6d.
+  // Step 6d. Skips tasks still being restored.
   void checkpointStores();
+  bool isRestoring(TaskId id) const {
+    return std::find(restoring_.begin(), restoring_.end(), id) != restoring_.end();
+  }
   // Step 3: restores the tasks in restoring_ and makes them queryable. False when shutdown
   // interrupted it (the loop then ends; the tasks never process a record).
   bool restoreTasks();
@@ -242,6 +255,9 @@ class StreamThread {
   // Records processed since the last successful commit: without any, a commit has nothing to
   // do (it would only sync the stores again).
   bool dirty_ = false;
+  // From the start of a poll until every record it returned is processed: the consumer's
+  // position then counts records not processed yet (see committableOffsets).
+  bool batch_pending_ = false;
   // Routing: topic → task per partition number (nullptr: not ours).
   std::map<std::string, std::vector<StreamTask*>, std::less<>> routes_;
   // One-entry routing cache keyed by librdkafka's topic handle (records of one topic come in
@@ -256,7 +272,7 @@ class StreamThread {
   bool failed_ = false;
   // An exception thrown inside a librdkafka callback, rethrown by the loop.
   std::exception_ptr callback_error_;
-  int64_t dropped_ = 0;                // records of partitions no longer owned
+  int64_t dropped_ = 0;  // records of partitions no longer owned
 };
 
 const char* toString(StreamThread::State state);

@@ -14,6 +14,7 @@
 #include <typeindex>
 #include <vector>
 
+#include "kstreams/error_handlers.h"
 #include "kstreams/errors.h"
 #include "kstreams/processor.h"
 #include "kstreams/record.h"
@@ -95,6 +96,16 @@ class TaskContext {
   // Applies the deserialization exception handler to `raw`: returns to skip the record, throws
   // StreamsException to fail the task.
   virtual void onDeserializationError(const RawRecord& raw, const std::string& reason) = 0;
+  // Applies the production exception handler to an output record sink `node` could not
+  // serialize (`key`: the key's bytes when only the value failed): returns to drop the record,
+  // throws StreamsException to fail the task.
+  virtual void onSerializationError(const std::string& node, const std::string& topic,
+                                    bool internal_topic, ProductionErrorOrigin origin,
+                                    const std::string& error, std::optional<std::string_view> key,
+                                    int64_t timestamp) = 0;
+  // Applies the processing exception handler to `error`, thrown by the processor of `node`:
+  // returns to drop the record at that node, throws StreamsException to fail the task.
+  virtual void onProcessingError(const std::string& node, const std::string& error) = 0;
 
  protected:
   int64_t record_timestamp_ = -1;
@@ -239,8 +250,25 @@ class SinkNode final : public TypedNode<K, V> {
     // Buffers are reused across records: no allocation once they have grown.
     key_buf_.clear();
     value_buf_.clear();
-    const bool has_key = key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
-    const bool has_value = value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
+    bool has_key = false;
+    bool has_value = false;
+    try {
+      has_key = key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
+    } catch (const std::exception& e) {
+      context_->onSerializationError(this->name(), resolved_topic_, internal_topic_,
+                                     ProductionErrorOrigin::kKeySerialization, e.what(),
+                                     std::nullopt, record.timestamp());
+      return;
+    }
+    try {
+      has_value = value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
+    } catch (const std::exception& e) {
+      context_->onSerializationError(
+          this->name(), resolved_topic_, internal_topic_,
+          ProductionErrorOrigin::kValueSerialization, e.what(),
+          has_key ? std::optional<std::string_view>(key_buf_) : std::nullopt, record.timestamp());
+      return;
+    }
     context_->send(resolved_topic_, -1,
                    has_key ? std::optional<std::string_view>(key_buf_) : std::nullopt,
                    has_value ? std::optional<std::string_view>(value_buf_) : std::nullopt,
@@ -283,7 +311,13 @@ class ProcessorNode final : public TypedNode<KIn, VIn>, public ProcessorContext<
     // the record is moved into the processor. Only DSL nodes forward what a cache flushes, and
     // they set their headers themselves.)
     TaskContext::RecordContextScope scope(*task_, record.timestamp(), nullptr);
-    processor_->process(std::move(record));
+    try {
+      processor_->process(std::move(record));
+    } catch (const StreamsException&) {
+      throw;  // not a processing error (see ProcessingExceptionHandler), or already handled
+    } catch (const std::exception& e) {
+      task_->onProcessingError(this->name(), e.what());
+    }
   }
 
   // ProcessorContext
