@@ -265,10 +265,33 @@ std::atomic<bool> g_stop{false};
 // One consume→produce loop: its own consumer (in the group) and producer, as a stream thread.
 class RawLoop {
  public:
-  RawLoop(const Settings& s, int index) : s_(s), index_(index) {}
+  RawLoop(const Settings& s, int index)
+      : s_(s), index_(index), stateless_(s.workload == "stateless") {}
 
   // Runs until g_stop; false (with a message on stderr) on a failure.
   bool run() {
+    if (!createClients() || !subscribe()) return false;
+    {
+      std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(
+          rd_kafka_queue_get_consumer(consumer_.get()));
+      consumeLoop(queue.get());
+    }  // the consumer queue goes before the consumer closes
+    if (error_.empty()) commit();
+    std::fprintf(stderr,
+                 "%s: librdkafka loop %d: first record %.1f ms, first delivery %.1f ms after the "
+                 "assignment\n",
+                 kProgram, index_, static_cast<double>(first_consume_ns_ - assigned_ns_) / 1e6,
+                 static_cast<double>(first_delivery_ns_ - assigned_ns_) / 1e6);
+    rd_kafka_consumer_close(consumer_.get());
+    return error_.empty();
+  }
+
+ private:
+  static constexpr size_t kBatch = 1000;  // kstreams' stream thread polls as many
+
+  // The two clients' settings: kstreams' defaults (prepareClientProps), the shared settings,
+  // then --client-config.
+  std::pair<Props, Props> clientProps() const {
     const std::string client = s_.application_id + "-RawLoop-" + std::to_string(index_);
     Props consumer_props = {
         {"bootstrap.servers", s_.bootstrap},
@@ -279,16 +302,15 @@ class RawLoop {
         {"partition.assignment.strategy", "range"},
         {"auto.offset.reset", "earliest"},
         {"socket.nagle.disable", "true"},
-        // kstreams' prefetch (KafkaStreams::Impl::prepareClientProps): a queue that a 10 ms
-        // fetch backoff keeps refilled. An unbounded queue holds the whole backlog (hundreds of
-        // MB of librdkafka ops) and costs the loop memory traffic and page faults, not speed.
+        // kstreams' prefetch: a queue that a 10 ms fetch backoff keeps refilled. An unbounded
+        // queue holds the whole backlog (hundreds of MB of librdkafka ops) and costs the loop
+        // memory traffic and page faults, not speed.
         {"queued.min.messages", "50000"},
         {"queued.max.messages.kbytes", "4096"},
         {"fetch.queue.backoff.ms", "10"},
     };
-    // kstreams' producer defaults (prepareClientProps) plus the shared settings, except
-    // idempotence: off here (no producer ids, no sequence checks), since a ceiling does no work
-    // it can skip, and Java's producer turns it off too when acks is not "all".
+    // Idempotence off (no producer ids, no sequence checks): a ceiling does no work it can skip,
+    // and Java's producer turns it off too when acks is not "all".
     Props producer_props = {
         {"bootstrap.servers", s_.bootstrap},
         {"client.id", client + "-producer"},
@@ -311,6 +333,11 @@ class RawLoop {
         producer_props[k] = v;
       }
     }
+    return {consumer_props, producer_props};
+  }
+
+  bool createClients() {
+    const auto [consumer_props, producer_props] = clientProps();
     rd_kafka_conf_t* cconf = makeConf(consumer_props);
     rd_kafka_conf_t* pconf = makeConf(producer_props);
     if (!cconf || !pconf) return false;
@@ -325,93 +352,86 @@ class RawLoop {
     if (!consumer_) return fail(std::string("consumer: ") + err);
     rd_kafka_poll_set_consumer(consumer_.get());
     out_topic_.reset(rd_kafka_topic_new(producer_.get(), s_.output.c_str(), nullptr));
+    return true;
+  }
 
+  bool subscribe() {
     std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> topics(
         rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), s_.input.c_str(), RD_KAFKA_PARTITION_UA);
     if (auto e = rd_kafka_subscribe(consumer_.get(), topics.get())) {
       return fail(std::string("subscribe: ") + rd_kafka_err2str(e));
     }
-    const bool stateless = s_.workload == "stateless";
-    {
-      std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(
-          rd_kafka_queue_get_consumer(consumer_.get()));
-      constexpr size_t kBatch = 1000;
-      std::vector<rd_kafka_message_t*> msgs(kBatch);
-      std::string value;
-      auto next_commit =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
-      while (!g_stop.load(std::memory_order_relaxed) && error_.empty()) {
-        // What is there now; else wait (up to 100 ms) for one record, then take what came
-        // with it. (A batch call with a timeout would wait for a full batch when input trickles.)
-        ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), kBatch);
-        if (n == 0) {
-          n = rd_kafka_consume_batch_queue(queue.get(), 100, msgs.data(), 1);
-          if (n == 1) {
-            const ssize_t more =
-                rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data() + 1, kBatch - 1);
-            n += std::max<ssize_t>(0, more);
-          }
-        }
-        if (n > 0 && first_consume_ns_ == 0) first_consume_ns_ = sbs::steadyNs();
-        // RUNNING as kstreams' stream threads reach it: after the first poll that follows the
-        // assignment (with a backlog waiting, about when the first records arrive).
-        if (assigned_ && !running_ && ++g_threads_running == s_.threads) printRunning();
-        running_ = running_ || assigned_;
-        if (n < 0) {
-          fail(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
-          break;
-        }
-        for (ssize_t i = 0; i < n; ++i) {
-          rd_kafka_message_t* m = msgs[i];
-          if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-              fail(std::string("consume: ") + rd_kafka_message_errstr(m));
-            }
-            rd_kafka_message_destroy(m);
-            continue;
-          }
-          const void* payload = m->payload;
-          size_t len = m->len;
-          bool keep = true;
-          if (stateless) {
-            std::string_view v(static_cast<const char*>(m->payload), m->len);
-            try {
-              keep = sbs::evenSeq(v);
-            } catch (const std::exception& e) {
-              fail(e.what());
-              keep = false;
-            }
-            if (keep) {
-              value.assign(v);
-              sbs::toUpperAscii(value);
-              payload = value.data();
-              len = value.size();
-            }
-          }
-          if (keep) produce(m, payload, len);
-          noteProcessed(m->partition, m->offset);
-          rd_kafka_message_destroy(m);
-        }
-        rd_kafka_poll(producer_.get(), 0);
-        if (std::chrono::steady_clock::now() >= next_commit) {
-          commit();
-          next_commit =
-              std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
-        }
-      }
-    }  // the consumer queue goes before the consumer closes
-    if (error_.empty()) commit();
-    std::fprintf(stderr,
-                 "%s: librdkafka loop %d: first record %.1f ms, first delivery %.1f ms after the "
-                 "assignment\n",
-                 kProgram, index_, static_cast<double>(first_consume_ns_ - assigned_ns_) / 1e6,
-                 static_cast<double>(first_delivery_ns_ - assigned_ns_) / 1e6);
-    rd_kafka_consumer_close(consumer_.get());
-    return error_.empty();
+    return true;
   }
 
- private:
+  // What is there now; else wait (up to 100 ms) for one record, then take what came with it.
+  // (A batch call with a timeout would wait for a full batch when input trickles.) As kstreams'
+  // consumeAvailable().
+  static ssize_t consumeAvailable(rd_kafka_queue_t* queue, rd_kafka_message_t** msgs) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs, kBatch);
+    if (n != 0) return n;
+    n = rd_kafka_consume_batch_queue(queue, 100, msgs, 1);
+    if (n != 1) return n;
+    const ssize_t more = rd_kafka_consume_batch_queue(queue, 0, msgs + 1, kBatch - 1);
+    return n + std::max<ssize_t>(0, more);
+  }
+
+  void consumeLoop(rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_message_t*> msgs(kBatch);
+    const auto interval = std::chrono::milliseconds(s_.commit_interval_ms);
+    auto next_commit = std::chrono::steady_clock::now() + interval;
+    while (!g_stop.load(std::memory_order_relaxed) && error_.empty()) {
+      const ssize_t n = consumeAvailable(queue, msgs.data());
+      if (n > 0 && first_consume_ns_ == 0) first_consume_ns_ = sbs::steadyNs();
+      // RUNNING as kstreams' stream threads reach it: after the first poll that follows the
+      // assignment (with a backlog waiting, about when the first records arrive).
+      if (assigned_ && !running_ && ++g_threads_running == s_.threads) printRunning();
+      running_ = running_ || assigned_;
+      if (n < 0) {
+        fail(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
+        return;
+      }
+      for (ssize_t i = 0; i < n; ++i) {
+        processRecord(msgs[i]);
+        rd_kafka_message_destroy(msgs[i]);
+      }
+      rd_kafka_poll(producer_.get(), 0);
+      if (std::chrono::steady_clock::now() >= next_commit) {
+        commit();
+        next_commit = std::chrono::steady_clock::now() + interval;
+      }
+    }
+  }
+
+  // The workload on one record: passthrough produces it as it is, stateless keeps the even seqs
+  // and produces them upper-cased.
+  void processRecord(const rd_kafka_message_t* m) {
+    if (m->err) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        fail(std::string("consume: ") + rd_kafka_message_errstr(m));
+      }
+      return;
+    }
+    if (stateless_) {
+      std::string_view v(static_cast<const char*>(m->payload), m->len);
+      bool keep = false;
+      try {
+        keep = sbs::evenSeq(v);
+      } catch (const std::exception& e) {
+        fail(e.what());
+      }
+      if (keep) {
+        value_.assign(v);
+        sbs::toUpperAscii(value_);
+        produce(m, value_.data(), value_.size());
+      }
+    } else {
+      produce(m, m->payload, m->len);
+    }
+    noteProcessed(m->partition, m->offset);
+  }
+
   rd_kafka_conf_t* makeConf(const Props& props) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     char err[512];
@@ -509,6 +529,7 @@ class RawLoop {
 
   const Settings& s_;
   const int index_;
+  const bool stateless_;
   std::unique_ptr<rd_kafka_t, RdDeleter> producer_, consumer_;
   std::unique_ptr<rd_kafka_topic_t, RdDeleter> out_topic_;
   // Next offset to commit per input partition (index), -1 when nothing was processed since the
@@ -520,6 +541,7 @@ class RawLoop {
   int64_t delivery_failures_ = 0;
   std::string delivery_error_;
   std::string error_;
+  std::string value_;  // stateless: the upper-cased value, its buffer reused
 };
 
 int runLibrdkafka(const Settings& s) {
