@@ -1,5 +1,6 @@
 // kstreams_bench_driver — measures one system on one workload (`--mode run`) and summarizes many
-// such runs (`--mode report`, report.cc) for scripts/bench.
+// such runs (`--mode report`, report.cc) for scripts/bench; `--mode selftest` checks the window
+// rules (steadyWindow) on made-up timelines.
 //
 //   kstreams_bench_driver --mode run --system librdkafka|kstreams|kafka-streams
 //       --workload W --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE
@@ -1440,11 +1441,61 @@ class Run {
 
 int runMain(const sbs::Args& args) { return Run(parseRunOptions(args)).execute(); }
 
+// `--mode selftest`: the window rules on made-up timelines (no broker). Exit 1 on a mismatch.
+int selfTestMain() {
+  int failures = 0;
+  auto expect = [&](bool ok, const char* what) {
+    if (!ok) {
+      std::fprintf(stderr, "%s: selftest: %s\n", kProgram, what);
+      ++failures;
+    }
+  };
+  constexpr int64_t kMs = 1'000'000;
+  // Streaming output: from the first sample at or past the warm-up's to the first at the end.
+  {
+    const std::vector<ProgressSample> t = {
+        {10 * kMs, 50}, {20 * kMs, 99}, {30 * kMs, 120}, {40 * kMs, 300}, {50 * kMs, 400}};
+    const auto w = steadyWindow(t, 100, 400, false, 200 * kMs);
+    expect(w && w->start.ns == 30 * kMs && w->start.progress == 120,
+           "streaming: starts at the first sample past the warm-up");
+    expect(w && w->end.ns == 50 * kMs && w->ends_at_output, "streaming: ends at the last output");
+  }
+  // Commit bursts (count): bursts end at 110, 1120, 2110 and 2600 ms; warm-up 1000, end 4000.
+  {
+    const std::vector<ProgressSample> t = {
+        {100 * kMs, 500},   {110 * kMs, 900},   {1100 * kMs, 1500}, {1120 * kMs, 2000},
+        {2100 * kMs, 2900}, {2110 * kMs, 3200}, {2600 * kMs, 4000}};
+    const auto w = steadyWindow(t, 1000, 4000, true, 200 * kMs);
+    expect(w && w->start.ns == 1120 * kMs && w->start.progress == 2000,
+           "bursts: starts at the end of the first burst past the warm-up");
+    expect(w && w->end.ns == 2110 * kMs && w->end.progress == 3200 && !w->ends_at_output,
+           "bursts: ends at the last burst before the end, not at the final one");
+    const auto whole = burstEnds(t, 200 * kMs);
+    expect(whole.size() == 4, "bursts: four bursts");
+  }
+  // Only the final burst after the warm-up's: it must serve as the end.
+  {
+    const std::vector<ProgressSample> t = {{100 * kMs, 1200}, {900 * kMs, 4000}};
+    const auto w = steadyWindow(t, 1000, 4000, true, 200 * kMs);
+    expect(w && w->start.ns == 100 * kMs && w->end.ns == 900 * kMs && w->ends_at_output,
+           "bursts: a single burst after the start ends the window at the final one");
+  }
+  // No output between the warm-up's and the end's: no steady window.
+  {
+    const std::vector<ProgressSample> t = {{100 * kMs, 500}, {900 * kMs, 4000}};
+    expect(!steadyWindow(t, 1000, 4000, true, 200 * kMs), "bursts: none between: no window");
+    expect(!steadyWindow(t, 1000, 4000, false, 200 * kMs), "streaming: none between: no window");
+  }
+  std::printf("selftest: %s\n", failures == 0 ? "ok" : "FAILED");
+  return failures == 0 ? sbs::kExitOk : sbs::kExitFailure;
+}
+
 constexpr const char* kUsage =
     "usage: kstreams_bench_driver --mode run --system S --workload W --bootstrap-servers B\n"
     "         --results FILE (--app-bin PATH | --peer-jar PATH) [options; see driver.cc]\n"
     "       kstreams_bench_driver --mode report --results FILE --json OUT [--png OUT]\n"
-    "         [--title T] [options; see report.cc]\n";
+    "         [--title T] [options; see report.cc]\n"
+    "       kstreams_bench_driver --mode selftest   (the window rules, no broker)\n";
 
 }  // namespace
 
@@ -1454,6 +1505,7 @@ int main(int argc, char** argv) {
     const std::string mode = args.required("mode");
     if (mode == "run") return runMain(args);
     if (mode == "report") return sbs::reportMain(args);
+    if (mode == "selftest") return selfTestMain();
     throw sbs::UsageError("unknown --mode " + mode);
   } catch (const sbs::UsageError& e) {
     std::fprintf(stderr, "%s: %s\n%s", kProgram, e.what(), kUsage);
