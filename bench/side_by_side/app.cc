@@ -6,6 +6,7 @@
 //       --application-id A --input T --output O --threads N [--commit-interval-ms 1000]
 //       [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]
 //       [--state-dir /tmp/kstreams-bench-app] [--client-config "k=v;consumer.k=v;producer.k=v"]
+//       [--rocksdb-block-cache-bytes 67108864] [--rocksdb-write-buffer-bytes 33554432]
 //   kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]
 //
 // --client-config adds librdkafka settings (experiments; "consumer."/"producer." address one
@@ -25,11 +26,9 @@
 //               (consumer group `A`, range assignor, rd_kafka_consume_batch_queue of up to 1000
 //               messages, rd_kafka_producev with a copy of each record and the input timestamp),
 //               at-least-once like the others: every commit.interval.ms it flushes the producer,
-//               then commits the offsets it has processed (synchronously). Its librdkafka
-//               producer settings are kstreams' defaults (kafka_streams.h); its consumer
-//               prefetch is unbounded in effect (10M records / 2 GiB, see RawLoop::run), where
-//               kstreams keeps a 50,000-record / 4 MiB prefetch refilled with its fetch waker.
-//               passthrough and stateless only.
+//               then commits the offsets it has processed (synchronously), and never commits
+//               when idle. Its librdkafka settings are kstreams' defaults (the prefetch
+//               included), with idempotence off. passthrough and stateless only.
 //
 // Workloads (the Java peer's Topologies.java):
 //   passthrough  every record unchanged (bytes in, bytes out)
@@ -40,7 +39,9 @@
 //   count is built only when the DSL has groupByKey() (HasGroupByKey); until then exit 2.
 //
 // Settings given to every system (the flags above): num.stream.threads, commit.interval.ms,
-// statestore.cache.max.bytes, and the producer's linger.ms, batch.size (bytes) and acks.
+// statestore.cache.max.bytes, the RocksDB memory budget (kstreams: state.rocksdb.*; the Java peer
+// gives its stores the same through a RocksDBConfigSetter), and the producer's linger.ms,
+// batch.size (bytes) and acks.
 // Compression: none (every system's default).
 
 #include <librdkafka/rdkafka.h>
@@ -81,6 +82,8 @@ struct Settings {
   int64_t cache_max_bytes = 10 * 1024 * 1024;
   int64_t linger_ms = 5;
   int64_t batch_size = 1'048'576;
+  int64_t rocksdb_block_cache_bytes = int64_t{64} << 20;
+  int64_t rocksdb_write_buffer_bytes = int64_t{32} << 20;
   std::string acks = "1";
   // Extra librdkafka settings (experiments): "consumer.x" / "producer.x" / "x" (both), given to
   // kstreams as StreamsConfig entries and to the librdkafka loop's clients alike.
@@ -183,19 +186,30 @@ int runKstreams(const Settings& s) {
       {kstreams::StreamsConfig::kCommitIntervalMs, std::to_string(s.commit_interval_ms)},
       {kstreams::StreamsConfig::kCacheMaxBytes, std::to_string(s.cache_max_bytes)},
       {kstreams::StreamsConfig::kStateDir, s.state_dir},
+      {kstreams::StreamsConfig::kRocksDbBlockCacheBytes,
+       std::to_string(s.rocksdb_block_cache_bytes)},
+      {kstreams::StreamsConfig::kRocksDbWriteBufferBytes,
+       std::to_string(s.rocksdb_write_buffer_bytes)},
       {"producer.linger.ms", std::to_string(s.linger_ms)},
       {"producer.batch.size", std::to_string(s.batch_size)},
       {"producer.acks", s.acks},
+      // Java's producer turns idempotence off by itself when acks is not "all" (unless it was
+      // asked for explicitly); kstreams' default refuses to start instead, so the harness says
+      // what Java does.
+      {"producer.enable.idempotence", s.acks == "all" ? "true" : "false"},
   };
   for (const auto& [k, v] : s.client_config) config.set(k, v);
   std::fprintf(stderr,
                "%s: system=kstreams workload=%s input=%s output=%s application.id=%s threads=%d "
                "commit.interval.ms=%lld statestore.cache.max.bytes=%lld linger.ms=%lld "
-               "batch.size=%lld acks=%s state.dir=%s\n",
+               "batch.size=%lld acks=%s state.dir=%s state.rocksdb.block.cache.bytes=%lld "
+               "state.rocksdb.write.buffer.bytes=%lld\n",
                kProgram, s.workload.c_str(), s.input.c_str(), s.output.c_str(),
                s.application_id.c_str(), s.threads, static_cast<long long>(s.commit_interval_ms),
                static_cast<long long>(s.cache_max_bytes), static_cast<long long>(s.linger_ms),
-               static_cast<long long>(s.batch_size), s.acks.c_str(), s.state_dir.c_str());
+               static_cast<long long>(s.batch_size), s.acks.c_str(), s.state_dir.c_str(),
+               static_cast<long long>(s.rocksdb_block_cache_bytes),
+               static_cast<long long>(s.rocksdb_write_buffer_bytes));
 
   kstreams::KafkaStreams streams(std::move(*topology), config);
   streams.setStateListener([](kstreams::KafkaStreams::State now, kstreams::KafkaStreams::State) {
@@ -251,10 +265,33 @@ std::atomic<bool> g_stop{false};
 // One consume→produce loop: its own consumer (in the group) and producer, as a stream thread.
 class RawLoop {
  public:
-  RawLoop(const Settings& s, int index) : s_(s), index_(index) {}
+  RawLoop(const Settings& s, int index)
+      : s_(s), index_(index), stateless_(s.workload == "stateless") {}
 
   // Runs until g_stop; false (with a message on stderr) on a failure.
   bool run() {
+    if (!createClients() || !subscribe()) return false;
+    {
+      std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(
+          rd_kafka_queue_get_consumer(consumer_.get()));
+      consumeLoop(queue.get());
+    }  // the consumer queue goes before the consumer closes
+    if (error_.empty()) commit();
+    std::fprintf(stderr,
+                 "%s: librdkafka loop %d: first record %.1f ms, first delivery %.1f ms after the "
+                 "assignment\n",
+                 kProgram, index_, static_cast<double>(first_consume_ns_ - assigned_ns_) / 1e6,
+                 static_cast<double>(first_delivery_ns_ - assigned_ns_) / 1e6);
+    rd_kafka_consumer_close(consumer_.get());
+    return error_.empty();
+  }
+
+ private:
+  static constexpr size_t kBatch = 1000;  // kstreams' stream thread polls as many
+
+  // The two clients' settings: kstreams' defaults (prepareClientProps), the shared settings,
+  // then --client-config.
+  std::pair<Props, Props> clientProps() const {
     const std::string client = s_.application_id + "-RawLoop-" + std::to_string(index_);
     Props consumer_props = {
         {"bootstrap.servers", s_.bootstrap},
@@ -265,17 +302,15 @@ class RawLoop {
         {"partition.assignment.strategy", "range"},
         {"auto.offset.reset", "earliest"},
         {"socket.nagle.disable", "true"},
-        // The one consumer setting that matters on librdkafka 2.0.2: once the prefetch queue
-        // holds queued.min.messages or queued.max.messages.kbytes, the fetcher stops until its
-        // broker thread next wakes (up to 1000 ms); with a backlog the loop would then drain the
-        // queue in a fraction of that second and idle for the rest. With 64 MiB (librdkafka's
-        // default) one run in several still idled (666k instead of 1.3M records/s on
-        // passthrough), so the ceiling gets a queue that never fills: the simplest fix, paid
-        // for in memory (kstreams wakes the fetcher instead: streams/src/runtime/fetch_waker.h).
-        {"queued.min.messages", "10000000"},
-        {"queued.max.messages.kbytes", "2097151"},
+        // kstreams' prefetch: a queue that a 10 ms fetch backoff keeps refilled. An unbounded
+        // queue holds the whole backlog (hundreds of MB of librdkafka ops) and costs the loop
+        // memory traffic and page faults, not speed.
+        {"queued.min.messages", "50000"},
+        {"queued.max.messages.kbytes", "4096"},
+        {"fetch.queue.backoff.ms", "10"},
     };
-    // kstreams' producer defaults (kafka_streams.h) plus the shared settings.
+    // Idempotence off (no producer ids, no sequence checks): a ceiling does no work it can skip,
+    // and Java's producer turns it off too when acks is not "all".
     Props producer_props = {
         {"bootstrap.servers", s_.bootstrap},
         {"client.id", client + "-producer"},
@@ -298,6 +333,11 @@ class RawLoop {
         producer_props[k] = v;
       }
     }
+    return {consumer_props, producer_props};
+  }
+
+  bool createClients() {
+    const auto [consumer_props, producer_props] = clientProps();
     rd_kafka_conf_t* cconf = makeConf(consumer_props);
     rd_kafka_conf_t* pconf = makeConf(producer_props);
     if (!cconf || !pconf) return false;
@@ -312,93 +352,86 @@ class RawLoop {
     if (!consumer_) return fail(std::string("consumer: ") + err);
     rd_kafka_poll_set_consumer(consumer_.get());
     out_topic_.reset(rd_kafka_topic_new(producer_.get(), s_.output.c_str(), nullptr));
+    return true;
+  }
 
+  bool subscribe() {
     std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> topics(
         rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), s_.input.c_str(), RD_KAFKA_PARTITION_UA);
     if (auto e = rd_kafka_subscribe(consumer_.get(), topics.get())) {
       return fail(std::string("subscribe: ") + rd_kafka_err2str(e));
     }
-    const bool stateless = s_.workload == "stateless";
-    {
-      std::unique_ptr<rd_kafka_queue_t, RdDeleter> queue(
-          rd_kafka_queue_get_consumer(consumer_.get()));
-      constexpr size_t kBatch = 1000;
-      std::vector<rd_kafka_message_t*> msgs(kBatch);
-      std::string value;
-      auto next_commit =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
-      while (!g_stop.load(std::memory_order_relaxed) && error_.empty()) {
-        // What is there now; else wait (up to 100 ms) for one record, then take what came
-        // with it. (A batch call with a timeout would wait for a full batch when input trickles.)
-        ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), kBatch);
-        if (n == 0) {
-          n = rd_kafka_consume_batch_queue(queue.get(), 100, msgs.data(), 1);
-          if (n == 1) {
-            const ssize_t more =
-                rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data() + 1, kBatch - 1);
-            n += std::max<ssize_t>(0, more);
-          }
-        }
-        if (n > 0 && first_consume_ns_ == 0) first_consume_ns_ = sbs::steadyNs();
-        // RUNNING as kstreams' stream threads reach it: after the first poll that follows the
-        // assignment (with a backlog waiting, about when the first records arrive).
-        if (assigned_ && !running_ && ++g_threads_running == s_.threads) printRunning();
-        running_ = running_ || assigned_;
-        if (n < 0) {
-          fail(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
-          break;
-        }
-        for (ssize_t i = 0; i < n; ++i) {
-          rd_kafka_message_t* m = msgs[i];
-          if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-              fail(std::string("consume: ") + rd_kafka_message_errstr(m));
-            }
-            rd_kafka_message_destroy(m);
-            continue;
-          }
-          const void* payload = m->payload;
-          size_t len = m->len;
-          bool keep = true;
-          if (stateless) {
-            std::string_view v(static_cast<const char*>(m->payload), m->len);
-            try {
-              keep = sbs::evenSeq(v);
-            } catch (const std::exception& e) {
-              fail(e.what());
-              keep = false;
-            }
-            if (keep) {
-              value.assign(v);
-              sbs::toUpperAscii(value);
-              payload = value.data();
-              len = value.size();
-            }
-          }
-          if (keep) produce(m, payload, len);
-          offsets_[m->partition] = m->offset + 1;
-          rd_kafka_message_destroy(m);
-        }
-        rd_kafka_poll(producer_.get(), 0);
-        if (std::chrono::steady_clock::now() >= next_commit) {
-          commit();
-          next_commit =
-              std::chrono::steady_clock::now() + std::chrono::milliseconds(s_.commit_interval_ms);
-        }
-      }
-    }  // the consumer queue goes before the consumer closes
-    if (error_.empty()) commit();
-    std::fprintf(stderr,
-                 "%s: librdkafka loop %d: first record %.1f ms, first delivery %.1f ms after the "
-                 "assignment\n",
-                 kProgram, index_, static_cast<double>(first_consume_ns_ - assigned_ns_) / 1e6,
-                 static_cast<double>(first_delivery_ns_ - assigned_ns_) / 1e6);
-    rd_kafka_consumer_close(consumer_.get());
-    return error_.empty();
+    return true;
   }
 
- private:
+  // What is there now; else wait (up to 100 ms) for one record, then take what came with it.
+  // (A batch call with a timeout would wait for a full batch when input trickles.) As kstreams'
+  // consumeAvailable().
+  static ssize_t consumeAvailable(rd_kafka_queue_t* queue, rd_kafka_message_t** msgs) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs, kBatch);
+    if (n != 0) return n;
+    n = rd_kafka_consume_batch_queue(queue, 100, msgs, 1);
+    if (n != 1) return n;
+    const ssize_t more = rd_kafka_consume_batch_queue(queue, 0, msgs + 1, kBatch - 1);
+    return n + std::max<ssize_t>(0, more);
+  }
+
+  void consumeLoop(rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_message_t*> msgs(kBatch);
+    const auto interval = std::chrono::milliseconds(s_.commit_interval_ms);
+    auto next_commit = std::chrono::steady_clock::now() + interval;
+    while (!g_stop.load(std::memory_order_relaxed) && error_.empty()) {
+      const ssize_t n = consumeAvailable(queue, msgs.data());
+      if (n > 0 && first_consume_ns_ == 0) first_consume_ns_ = sbs::steadyNs();
+      // RUNNING as kstreams' stream threads reach it: after the first poll that follows the
+      // assignment (with a backlog waiting, about when the first records arrive).
+      if (assigned_ && !running_ && ++g_threads_running == s_.threads) printRunning();
+      running_ = running_ || assigned_;
+      if (n < 0) {
+        fail(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
+        return;
+      }
+      for (ssize_t i = 0; i < n; ++i) {
+        processRecord(msgs[i]);
+        rd_kafka_message_destroy(msgs[i]);
+      }
+      rd_kafka_poll(producer_.get(), 0);
+      if (std::chrono::steady_clock::now() >= next_commit) {
+        commit();
+        next_commit = std::chrono::steady_clock::now() + interval;
+      }
+    }
+  }
+
+  // The workload on one record: passthrough produces it as it is, stateless keeps the even seqs
+  // and produces them upper-cased.
+  void processRecord(const rd_kafka_message_t* m) {
+    if (m->err) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        fail(std::string("consume: ") + rd_kafka_message_errstr(m));
+      }
+      return;
+    }
+    if (stateless_) {
+      std::string_view v(static_cast<const char*>(m->payload), m->len);
+      bool keep = false;
+      try {
+        keep = sbs::evenSeq(v);
+      } catch (const std::exception& e) {
+        fail(e.what());
+      }
+      if (keep) {
+        value_.assign(v);
+        sbs::toUpperAscii(value_);
+        produce(m, value_.data(), value_.size());
+      }
+    } else {
+      produce(m, m->payload, m->len);
+    }
+    noteProcessed(m->partition, m->offset);
+  }
+
   rd_kafka_conf_t* makeConf(const Props& props) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     char err[512];
@@ -438,9 +471,16 @@ class RawLoop {
     }
   }
 
+  void noteProcessed(int32_t partition, int64_t offset) {
+    const auto p = static_cast<size_t>(partition);
+    if (p >= offsets_.size()) offsets_.resize(p + 1, -1);
+    offsets_[p] = offset + 1;
+    dirty_ = true;
+  }
+
   // At-least-once: everything produced so far acknowledged, then the offsets committed.
   void commit() {
-    if (offsets_.empty()) return;
+    if (!dirty_) return;
     if (auto err = rd_kafka_flush(producer_.get(), 60'000)) {
       fail(std::string("flush: ") + rd_kafka_err2str(err));
       return;
@@ -451,14 +491,17 @@ class RawLoop {
     }
     std::unique_ptr<rd_kafka_topic_partition_list_t, RdDeleter> list(
         rd_kafka_topic_partition_list_new(static_cast<int>(offsets_.size())));
-    for (const auto& [partition, offset] : offsets_) {
-      rd_kafka_topic_partition_list_add(list.get(), s_.input.c_str(), partition)->offset = offset;
+    for (size_t p = 0; p < offsets_.size(); ++p) {
+      if (offsets_[p] < 0) continue;
+      rd_kafka_topic_partition_list_add(list.get(), s_.input.c_str(), static_cast<int32_t>(p))
+          ->offset = offsets_[p];
     }
     if (auto err = rd_kafka_commit(consumer_.get(), list.get(), 0)) {
       fail(std::string("commit: ") + rd_kafka_err2str(err));
       return;
     }
-    offsets_.clear();
+    std::fill(offsets_.begin(), offsets_.end(), -1);
+    dirty_ = false;
   }
 
   static void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -486,14 +529,19 @@ class RawLoop {
 
   const Settings& s_;
   const int index_;
+  const bool stateless_;
   std::unique_ptr<rd_kafka_t, RdDeleter> producer_, consumer_;
   std::unique_ptr<rd_kafka_topic_t, RdDeleter> out_topic_;
-  std::map<int32_t, int64_t> offsets_;  // next offset to commit, per input partition
+  // Next offset to commit per input partition (index), -1 when nothing was processed since the
+  // last commit: a flat array, not a map lookup per record.
+  std::vector<int64_t> offsets_;
+  bool dirty_ = false;
   bool assigned_ = false, running_ = false;
   int64_t assigned_ns_ = 0, first_consume_ns_ = 0, first_delivery_ns_ = 0;
   int64_t delivery_failures_ = 0;
   std::string delivery_error_;
   std::string error_;
+  std::string value_;  // stateless: the upper-cased value, its buffer reused
 };
 
 int runLibrdkafka(const Settings& s) {
@@ -529,6 +577,7 @@ constexpr const char* kUsage =
     "         --application-id A --input T --output O [--threads 1] [--commit-interval-ms 1000]\n"
     "         [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]\n"
     "         [--state-dir /tmp/kstreams-bench-app] [--client-config \"k=v;producer.k=v\"]\n"
+    "         [--rocksdb-block-cache-bytes 67108864] [--rocksdb-write-buffer-bytes 33554432]\n"
     "       kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]\n"
     "  W: passthrough|stateless|count|windowed-count (librdkafka: passthrough|stateless)\n";
 
@@ -536,7 +585,8 @@ int run(int argc, char** argv) {
   sbs::Args args(argc, argv);
   args.allowOnly({"mode", "system", "workload", "bootstrap-servers", "application-id", "input",
                   "output", "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms",
-                  "batch-size", "acks", "state-dir", "client-config"});
+                  "batch-size", "acks", "state-dir", "client-config", "rocksdb-block-cache-bytes",
+                  "rocksdb-write-buffer-bytes"});
   const std::string mode = args.get("mode", "streams");
   if (mode != "streams" && mode != "describe") throw sbs::UsageError("unknown --mode " + mode);
   const bool describe = mode == "describe";
@@ -575,6 +625,10 @@ int run(int argc, char** argv) {
   s.cache_max_bytes = args.getInt("cache-max-bytes", 10 * 1024 * 1024, 0);
   s.linger_ms = args.getInt("linger-ms", 5, 0);
   s.batch_size = args.getInt("batch-size", 1'048'576, 1);
+  s.rocksdb_block_cache_bytes =
+      args.getInt("rocksdb-block-cache-bytes", s.rocksdb_block_cache_bytes, 1);
+  s.rocksdb_write_buffer_bytes =
+      args.getInt("rocksdb-write-buffer-bytes", s.rocksdb_write_buffer_bytes, 1);
   s.acks = args.get("acks", "1");
   if (s.acks == "-1") s.acks = "all";
   if (s.acks != "0" && s.acks != "1" && s.acks != "all") {

@@ -1,39 +1,46 @@
 // kstreams_bench_driver — measures one system on one workload (`--mode run`) and summarizes many
-// such runs (`--mode report`, report.cc) for scripts/bench.
+// such runs (`--mode report`, report.cc) for scripts/bench; `--mode selftest` checks the window
+// rules (steadyWindow) on made-up timelines.
 //
 //   kstreams_bench_driver --mode run --system librdkafka|kstreams|kafka-streams
 //       --workload W --bootstrap-servers B --app-bin PATH --peer-jar PATH --results FILE
-//       [--records 1000000] [--threads 1] [--partitions 8] [--keys 10000] [--value-bytes 100]
-//       [--commit-interval-ms 1000] [--cache-max-bytes 10485760] [--linger-ms 5]
-//       [--batch-size 1048576] [--acks 1] [--latency-rate 10000] [--latency-seconds 3]
-//       [--java java] [--java-opts "-Xms256m -Xmx1g"] [--broker-pid PID] [--log-dir DIR]
-//       [--run-id ID] [--round R] [--attempt A] [--noisy-cores 0.3] [--keep-topics]
+//       [--records 4000000] [--warmup-records 1000000] [--threads 1] [--partitions 8]
+//       [--keys 10000] [--value-bytes 100] [--commit-interval-ms 1000]
+//       [--cache-max-bytes 10485760] [--linger-ms 5] [--batch-size 1048576] [--acks 1]
+//       [--rocksdb-block-cache-bytes 67108864] [--rocksdb-write-buffer-bytes 33554432]
+//       [--latency-rate 10000] [--latency-seconds 3] [--java java]
+//       [--java-opts "-Xms256m -Xmx1g"] [--broker-pid PID] [--log-dir DIR] [--run-id ID]
+//       [--round R] [--attempt A] [--noisy-cores 0.3] [--keep-topics]
 //       [--client-config "consumer.k=v;producer.k=v"]   (C++ systems only: experiments)
 //
-// Method of one run (every system the same way; the system runs as its own process):
+// Method of one run (every system the same way; the system runs as its own process; Run below
+// has one method per step):
 //   0. The system's describe mode says whether it implements the workload (exit 2: the run is
 //      recorded as pending and skipped).
 //   1. Fresh topics <prefix>-in and <prefix>-out (P partitions each).
 //   2. A verifier (a consumer in this process, assigned to every output partition, no group)
-//      starts reading the empty output topic and checks every record as it arrives.
-//   3. The input is loaded BEFORE the system starts: N records in the Java peer's format
-//      (common.h), acks as configured, linger.ms=5, no compression, murmur2 partitioning (Java's),
-//      so every system faces the same backlog.
-//   4. The system starts (kstreams_bench_app or the Java peer, same flags). The throughput window
-//      runs from the moment the broker reports the system's consumer group Stable with members
-//      (DescribeConsumerGroups every 5 ms: the assignment is out) to the moment the verifier has
-//      the output of all N input records (passthrough: every seq; stateless: every even seq;
-//      count: latest counts summing to N). records_per_sec = N / window. The window thus
-//      includes what each system does after its assignment before the first record (offset
-//      lookups, task and store set-up, JIT warm-up for Java) and, for count, the wait until the
-//      system emits its cached counts (on commit: Kafka Streams every commit.interval.ms;
-//      kstreams also as soon as its input runs dry). Also recorded: the same from the system's
-//      RUNNING line (records_per_sec_from_running; "RUNNING" is not the same moment in every
-//      system) and N / (last − first output) (first_to_last_output_records_per_sec; not for
-//      count, whose first output waits for the first commit).
-//   5. Latency phase, with the system caught up: M = rate × seconds more records (seq N…) are
-//      produced at a fixed rate (linger.ms=1, partition leaders looked up beforehand), and this
-//      process notes each send time (steady clock). Latency of an output record = the
+//      starts reading the empty output topic and checks every record as it arrives, noting its
+//      progress (outputs, or the sum of the latest counts) after every batch.
+//   3. The input is loaded BEFORE the system starts: W warm-up then N measured records in the
+//      Java peer's format (common.h), acks as configured, linger.ms=5, no compression, murmur2
+//      partitioning (Java's), so every system faces the same backlog.
+//   4. The system starts (kstreams_bench_app or the Java peer, same flags); its CPU time, the
+//      broker's, this driver's and the machine's are sampled every 10 ms from then on.
+//      Steady-state throughput: the window opens when the output of the first W input records
+//      is in (so start-up, JIT compilation and the first fetches fall before it) and closes when
+//      the output of all W + N is in; records_per_sec = input records in the window / window,
+//      cpu_us_per_record = the system's user+sys CPU time over the window / those records. For
+//      count, whose output comes only when the record cache flushes on commit, both ends are
+//      the end of a commit's output burst and the window closes at the last burst BEFORE the
+//      input ran out (the final burst waits for the commit timer, or for an idle commit that not
+//      every system makes); the progress at those bursts counts exactly the inputs processed.
+//      A run whose output has no point between the warm-up's and the end's (count in a short
+//      run) falls back to the cold window, marked "steady": false. Also recorded, from the
+//      moment the broker reports the system's consumer group Stable (the assignment is out):
+//      records_per_sec_cold and cpu_us_per_record_cold over the whole backlog.
+//   5. Latency phase, with the system caught up: M = rate × seconds more records (seq W+N…)
+//      are produced at a fixed rate (linger.ms=1, partition leaders looked up beforehand), and
+//      this process notes each send time (steady clock). Latency of an output record = the
 //      verifier's receipt time − the send time of the input record it came from: the seq in the
 //      value (passthrough, stateless), or for count the input that made the count c of key k,
 //      seq = k + (c−1)·keys (one partition per key, so counts follow seq order). p50/p99 over
@@ -45,13 +52,11 @@
 //      system must stop cleanly (STOPPED, exit 0), and the verifier reads the output to its end:
 //      passthrough/stateless need every expected seq EXACTLY once (no loss, no duplicate) with
 //      the right key and value; count needs the latest count of every key to equal that key's
-//      number of input records (so they sum to N + M). Anything else fails the run (no figure).
-//   7. CPU over the throughput window, in cores: the system's process (and cpu_us_per_record:
-//      its CPU time / N), the broker (with --broker-pid), this driver (mostly the verifier),
-//      and `others` = the rest of the machine. others above --noisy-cores marks the run noisy
-//      (scripts/bench runs it again).
-//   The run is appended as one JSON object (one line) to --results; topics are deleted
-//   afterwards unless --keep-topics.
+//      number of input records (so they sum to W + N + M). Anything else fails the run.
+//   CPU over the window is also split into the broker's (with --broker-pid), this driver's
+//   (mostly the verifier) and `others` = the rest of the machine; others above --noisy-cores
+//   marks the run noisy (scripts/bench runs it again). The run is appended as one JSON object
+//   (one line) to --results; topics are deleted afterwards unless --keep-topics.
 
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
@@ -103,7 +108,8 @@ struct RdDeleter {
 
 struct RunOptions {
   std::string system, workload, bootstrap;
-  int64_t records = 1'000'000;
+  int64_t records = 4'000'000;         // measured, after the warm-up
+  int64_t warmup_records = 1'000'000;  // processed first, outside the window
   int64_t keys = 10'000;
   int value_bytes = 100;
   int partitions = 8;
@@ -112,6 +118,8 @@ struct RunOptions {
   int64_t cache_max_bytes = 10 * 1024 * 1024;
   int64_t linger_ms = 5;
   int64_t batch_size = 1'048'576;
+  int64_t rocksdb_block_cache_bytes = int64_t{64} << 20;
+  int64_t rocksdb_write_buffer_bytes = int64_t{32} << 20;
   std::string acks = "1";
   double latency_rate = 10'000;
   double latency_seconds = 3;
@@ -124,6 +132,9 @@ struct RunOptions {
   double noisy_cores = 0.3;
   bool keep_topics = false;
   std::string client_config;  // passed to the C++ systems only (experiments)
+
+  // The backlog loaded before the system starts: warm-up, then the measured records.
+  int64_t loadRecords() const { return warmup_records + records; }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -303,12 +314,19 @@ int64_t reportedPeakRssKb(const std::string& log_path) {
 // ---------------------------------------------------------------------------------------------
 // The verifier
 
+// The verifier's progress (output records, or the sum of the latest counts) at a moment.
+struct ProgressSample {
+  int64_t ns = 0;
+  int64_t progress = 0;
+};
+
 class Verifier {
  public:
   Verifier(const RunOptions& o, std::string topic)
       : o_(o),
         topic_(std::move(topic)),
-        total_(o.records + latencyRecords(o)),
+        loaded_(o.loadRecords()),
+        total_(o.loadRecords() + latencyRecords(o)),
         send_ns_(new std::atomic<int64_t>[std::max<int64_t>(1, latencyRecords(o))]),
         positions_(new std::atomic<int64_t>[o.partitions]) {
     for (int64_t i = 0; i < latencyRecords(o); ++i) send_ns_[i] = 0;
@@ -318,7 +336,7 @@ class Verifier {
     } else {
       seen_.assign(total_, 0);
     }
-    expected_phase1_ = expectedOutputs(o.records);
+    expected_phase1_ = expectedOutputs(loaded_);
     expected_total_ = expectedOutputs(total_);
   }
   ~Verifier() { stop(); }
@@ -333,6 +351,16 @@ class Verifier {
     return o_.workload == "stateless" ? (inputs + 1) / 2 : inputs;
   }
   int64_t expectedPhase1() const { return expected_phase1_; }
+  // The input records behind `progress` (the inverse of expectedOutputs, to one record).
+  int64_t inputsFor(int64_t progress) const {
+    if (progress >= expected_phase1_) return loaded_;
+    return o_.workload == "stateless" ? 2 * progress : progress;
+  }
+  // Progress after each batch the verifier received until the backlog's output was complete.
+  std::vector<ProgressSample> timeline() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return timeline_;
+  }
   int64_t expectedTotal() const { return expected_total_; }
 
   absl::Status start() {
@@ -464,6 +492,10 @@ class Verifier {
         rd_kafka_message_destroy(m);
       }
       progress_.store(o_.workload == "count" ? count_sum_ : distinct_);
+      if (phase1_done_ns_.load() == 0) {
+        std::lock_guard<std::mutex> lock(mu_);
+        timeline_.push_back({now, progress_.load()});
+      }
       last_change_ns_.store(now);
       if (first_output_ns_.load() == 0) first_output_ns_.store(now);
       if (phase1_done_ns_.load() == 0 && progress_.load() >= expected_phase1_) {
@@ -475,8 +507,8 @@ class Verifier {
   }
 
   void latency(int64_t seq, int64_t now) {
-    if (seq < o_.records || seq >= total_) return;
-    const int64_t sent = send_ns_[seq - o_.records].load(std::memory_order_acquire);
+    if (seq < loaded_ || seq >= total_) return;
+    const int64_t sent = send_ns_[seq - loaded_].load(std::memory_order_acquire);
     if (sent == 0) {
       bad("output for seq " + std::to_string(seq) + " before it was sent");
       return;
@@ -540,7 +572,8 @@ class Verifier {
 
   const RunOptions& o_;
   const std::string topic_;
-  const int64_t total_;  // input records in all: N + M
+  const int64_t loaded_;  // input records before the latency phase: W + N
+  const int64_t total_;   // input records in all: W + N + M
   int64_t expected_phase1_ = 0, expected_total_ = 0;
   std::unique_ptr<std::atomic<int64_t>[]> send_ns_;
   std::unique_ptr<std::atomic<int64_t>[]> positions_;
@@ -555,7 +588,8 @@ class Verifier {
   std::string first_bad_;
 
   mutable std::mutex mu_;
-  std::vector<int64_t> latencies_;  // guarded by mu_
+  std::vector<int64_t> latencies_;        // guarded by mu_
+  std::vector<ProgressSample> timeline_;  // guarded by mu_
 
   std::atomic<int64_t> progress_{0}, last_change_ns_{0}, first_output_ns_{0}, phase1_done_ns_{0},
       outputs_at_phase1_{0}, complete_ns_{0};
@@ -580,6 +614,104 @@ CpuSnap cpuSnap(int system_pid, int broker_pid) {
   s.self = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   return s;
+}
+
+// Samples cpuSnap() every 10 ms on its own thread, so that the CPU over a window known only
+// afterwards (the steady window below) can be read off: at(ns) interpolates between the samples
+// around ns. /proc counts in clock ticks (10 ms), so a window of a few seconds is exact to ~1%.
+class CpuSampler {
+ public:
+  ~CpuSampler() { stop(); }
+
+  void start(int system_pid, int broker_pid) {
+    thread_ = std::thread([this, system_pid, broker_pid] {
+      while (!stop_.load()) {
+        const CpuSnap snap = cpuSnap(system_pid, broker_pid);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          samples_.push_back(snap);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The counters at `ns`; nullopt before the first sample or after the last.
+  std::optional<CpuSnap> at(int64_t ns) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto after = std::lower_bound(samples_.begin(), samples_.end(), ns,
+                                  [](const CpuSnap& s, int64_t t) { return s.ns < t; });
+    if (after == samples_.end() || (after == samples_.begin() && after->ns != ns)) {
+      return std::nullopt;
+    }
+    if (after->ns == ns) return *after;
+    const CpuSnap& a = *(after - 1);
+    const CpuSnap& b = *after;
+    const double f = static_cast<double>(ns - a.ns) / static_cast<double>(b.ns - a.ns);
+    auto mix = [f](double x, double y) { return x + (y - x) * f; };
+    return CpuSnap{ns, mix(a.machine, b.machine), mix(a.system, b.system), mix(a.broker, b.broker),
+                   mix(a.self, b.self)};
+  }
+
+ private:
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::vector<CpuSnap> samples_;  // guarded by mu_, in time order
+};
+
+// ---------------------------------------------------------------------------------------------
+// The steady-state window
+
+// Where the measured window starts and ends on the verifier's progress timeline.
+struct SteadyWindow {
+  ProgressSample start, end;
+  bool at_commits = false;      // both ends are commits' output (count)
+  bool ends_at_output = false;  // the end is the output of the last input record
+};
+
+// The last sample of each burst of output: samples closer than `gap_ns` belong to one burst.
+// A cached aggregation emits only when it commits (flushing its record cache), so a burst ends
+// once a commit's output is in, and its progress then counts every input processed before it.
+std::vector<ProgressSample> burstEnds(const std::vector<ProgressSample>& timeline, int64_t gap_ns) {
+  std::vector<ProgressSample> ends;
+  for (size_t i = 0; i < timeline.size(); ++i) {
+    if (i + 1 == timeline.size() || timeline[i + 1].ns - timeline[i].ns > gap_ns) {
+      ends.push_back(timeline[i]);
+    }
+  }
+  return ends;
+}
+
+// The window from the first moment the output of the warm-up (`warm` progress) is in to the
+// moment the output of the whole backlog (`done`) is in. When the output comes in commit bursts
+// (`bursts`), both ends are burst ends and the window ends at the last burst BEFORE the backlog
+// was done: the last burst waits for a commit after the input ran out, which measures the
+// commit timer, not the system. nullopt when no output falls between the two.
+std::optional<SteadyWindow> steadyWindow(const std::vector<ProgressSample>& timeline, int64_t warm,
+                                         int64_t done, bool bursts, int64_t gap_ns) {
+  const std::vector<ProgressSample> points = bursts ? burstEnds(timeline, gap_ns) : timeline;
+  auto start = std::find_if(points.begin(), points.end(),
+                            [warm](const ProgressSample& p) { return p.progress >= warm; });
+  if (start == points.end() || start->progress >= done) return std::nullopt;
+  SteadyWindow w;
+  w.start = *start;
+  w.at_commits = bursts;
+  auto finished = std::find_if(start, points.end(),
+                               [done](const ProgressSample& p) { return p.progress >= done; });
+  if (finished == points.end()) return std::nullopt;
+  if (bursts && finished - start >= 2) {
+    w.end = *(finished - 1);
+  } else {
+    w.end = *finished;
+    w.ends_at_output = true;
+  }
+  return w;
 }
 
 // The producer of the latency phase: acks as configured, linger.ms=1, no compression, murmur2
@@ -655,8 +787,8 @@ class LatencyProducer {
 
 // Watches the system's consumer group from the broker's side (DescribeConsumerGroups every
 // 5 ms) and notes when it first becomes Stable with members: the moment the assignment is
-// handed out. The throughput window starts there for every system alike (a system's own
-// "RUNNING" comes at different points: Kafka Streams may have processed records by then).
+// handed out. The cold figures start there for every system alike (a system's own "RUNNING"
+// comes at different points: Kafka Streams may have processed records by then).
 class GroupWatcher {
  public:
   ~GroupWatcher() { stop(); }
@@ -682,9 +814,6 @@ class GroupWatcher {
   }
 
   int64_t stableNs() const { return stable_ns_.load(); }
-  // Called once, on the watcher's thread, right when the group is first seen Stable. Set it
-  // before start().
-  void onStable(std::function<void()> callback) { on_stable_ = std::move(callback); }
   std::string lastState() const {
     std::lock_guard<std::mutex> lock(mu_);
     return last_state_;
@@ -716,7 +845,6 @@ class GroupWatcher {
             if (st == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE &&
                 rd_kafka_ConsumerGroupDescription_member_count(descs[0]) > 0) {
               // Between our request and its answer: take the middle.
-              if (on_stable_) on_stable_();
               stable_ns_.store(asked + (answered - asked) / 2);
             }
           }
@@ -732,7 +860,6 @@ class GroupWatcher {
   }
 
   std::string group_;
-  std::function<void()> on_stable_;
   std::unique_ptr<rd_kafka_t, RdDeleter> rk_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
@@ -793,6 +920,7 @@ nlohmann::json numberOrNull(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+// The system's command line: the same flags for every system (the Java peer's contract).
 std::vector<std::string> systemCommand(const RunOptions& o, const std::string& app_id,
                                        const std::string& in, const std::string& out,
                                        const std::string& state_dir) {
@@ -805,42 +933,52 @@ std::vector<std::string> systemCommand(const RunOptions& o, const std::string& a
     argv.insert(argv.end(),
                 {o.app_bin, "--system", o.system == "librdkafka" ? "librdkafka" : "kstreams"});
   }
-  argv.insert(argv.end(), {"--bootstrap-servers",
-                           o.bootstrap,
-                           "--application-id",
-                           app_id,
-                           "--input",
-                           in,
-                           "--output",
-                           out,
-                           "--workload",
-                           o.workload,
-                           "--threads",
-                           std::to_string(o.threads),
-                           "--commit-interval-ms",
-                           std::to_string(o.commit_interval_ms),
-                           "--cache-max-bytes",
-                           std::to_string(o.cache_max_bytes),
-                           "--linger-ms",
-                           std::to_string(o.linger_ms),
-                           "--batch-size",
-                           std::to_string(o.batch_size),
-                           "--acks",
-                           o.acks,
-                           "--state-dir",
-                           state_dir});
+  const std::vector<std::pair<std::string, std::string>> flags = {
+      {"bootstrap-servers", o.bootstrap},
+      {"application-id", app_id},
+      {"input", in},
+      {"output", out},
+      {"workload", o.workload},
+      {"threads", std::to_string(o.threads)},
+      {"commit-interval-ms", std::to_string(o.commit_interval_ms)},
+      {"cache-max-bytes", std::to_string(o.cache_max_bytes)},
+      {"linger-ms", std::to_string(o.linger_ms)},
+      {"batch-size", std::to_string(o.batch_size)},
+      {"acks", o.acks},
+      {"state-dir", state_dir},
+      {"rocksdb-block-cache-bytes", std::to_string(o.rocksdb_block_cache_bytes)},
+      {"rocksdb-write-buffer-bytes", std::to_string(o.rocksdb_write_buffer_bytes)},
+  };
+  for (const auto& [name, value] : flags) argv.insert(argv.end(), {"--" + name, value});
   if (!o.client_config.empty() && o.system != "kafka-streams") {
     argv.insert(argv.end(), {"--client-config", o.client_config});
   }
   return argv;
 }
 
-int runMain(const sbs::Args& args) {
+// The command of the system's describe mode (exit 2: workload not implemented).
+std::vector<std::string> describeCommand(const RunOptions& o, const std::string& in,
+                                         const std::string& out) {
+  std::vector<std::string> argv;
+  if (o.system == "kafka-streams") {
+    argv.push_back(o.java);
+    for (const auto& opt : sbs::splitList(o.java_opts, ' ')) argv.push_back(opt);
+    argv.insert(argv.end(), {"-jar", o.peer_jar, "--mode", "describe"});
+  } else {
+    argv.insert(argv.end(), {o.app_bin, "--mode", "describe", "--system",
+                             o.system == "librdkafka" ? "librdkafka" : "kstreams"});
+  }
+  argv.insert(argv.end(), {"--workload", o.workload, "--input", in, "--output", out});
+  return argv;
+}
+
+RunOptions parseRunOptions(const sbs::Args& args) {
   args.allowOnly({"mode",
                   "system",
                   "workload",
                   "bootstrap-servers",
                   "records",
+                  "warmup-records",
                   "keys",
                   "value-bytes",
                   "partitions",
@@ -850,6 +988,8 @@ int runMain(const sbs::Args& args) {
                   "linger-ms",
                   "batch-size",
                   "acks",
+                  "rocksdb-block-cache-bytes",
+                  "rocksdb-write-buffer-bytes",
                   "latency-rate",
                   "latency-seconds",
                   "app-bin",
@@ -869,6 +1009,7 @@ int runMain(const sbs::Args& args) {
   o.workload = args.required("workload");
   o.bootstrap = args.required("bootstrap-servers");
   o.records = args.getInt("records", o.records, 1);
+  o.warmup_records = args.getInt("warmup-records", o.warmup_records, 0);
   o.keys = args.getInt("keys", o.keys, 1);
   o.value_bytes = static_cast<int>(args.getInt("value-bytes", o.value_bytes, 24));
   o.partitions = static_cast<int>(args.getInt("partitions", o.partitions, 1));
@@ -878,6 +1019,10 @@ int runMain(const sbs::Args& args) {
   o.linger_ms = args.getInt("linger-ms", o.linger_ms, 0);
   o.batch_size = args.getInt("batch-size", o.batch_size, 1);
   o.acks = args.get("acks", o.acks);
+  o.rocksdb_block_cache_bytes =
+      args.getInt("rocksdb-block-cache-bytes", o.rocksdb_block_cache_bytes, 1);
+  o.rocksdb_write_buffer_bytes =
+      args.getInt("rocksdb-write-buffer-bytes", o.rocksdb_write_buffer_bytes, 1);
   o.latency_rate = args.getDouble("latency-rate", o.latency_rate, 0);
   o.latency_seconds = args.getDouble("latency-seconds", o.latency_seconds, 0);
   o.app_bin = args.get("app-bin", "");
@@ -898,313 +1043,459 @@ int runMain(const sbs::Args& args) {
   }
   if (o.system == "kafka-streams" && o.peer_jar.empty()) throw sbs::UsageError("--peer-jar");
   if (o.system != "kafka-streams" && o.app_bin.empty()) throw sbs::UsageError("--app-bin");
+  return o;
+}
 
-  const std::string prefix = "sbs-" + o.run_id + "-r" + std::to_string(o.round) + "a" +
-                             std::to_string(o.attempt) + "-" + o.system + "-" + o.workload;
-  const std::string in = prefix + "-in", out = prefix + "-out";
-  const std::string state_dir = "/tmp/kstreams-sbs-state/" + prefix;
-  const std::string log_path = o.log_dir + "/" + prefix + ".log";
-  const int64_t m = Verifier::latencyRecords(o);
+// One run of one system on one workload: the steps of the file comment, in order. Each step
+// fills the run's JSON record and returns false (with error_, or status_ "pending") when the
+// run cannot go on; finish() then writes the record and cleans up.
+class Run {
+ public:
+  explicit Run(RunOptions o)
+      : o_(std::move(o)),
+        prefix_("sbs-" + o_.run_id + "-r" + std::to_string(o_.round) + "a" +
+                std::to_string(o_.attempt) + "-" + o_.system + "-t" + std::to_string(o_.threads) +
+                "-" + o_.workload),
+        in_(prefix_ + "-in"),
+        out_(prefix_ + "-out"),
+        state_dir_("/tmp/kstreams-sbs-state/" + prefix_),
+        log_path_(o_.log_dir + "/" + prefix_ + ".log") {
+    r_ = {{"system", o_.system},
+          {"workload", o_.workload},
+          {"records", o_.records},
+          {"warmup_records", o_.warmup_records},
+          {"threads", o_.threads},
+          {"round", o_.round},
+          {"attempt", o_.attempt},
+          {"run_id", o_.run_id},
+          {"records_per_sec", nullptr},
+          {"p50_ms", nullptr},
+          {"p99_ms", nullptr},
+          {"rss_mb", nullptr},
+          {"cpu_us_per_record", nullptr},
+          {"latency_rate", o_.latency_rate},
+          {"latency_records", Verifier::latencyRecords(o_)},
+          {"log", log_path_}};
+    if (!o_.client_config.empty()) r_["client_config"] = o_.client_config;
+  }
 
-  nlohmann::json r = {{"system", o.system},   {"workload", o.workload},
-                      {"records", o.records}, {"threads", o.threads},
-                      {"round", o.round},     {"attempt", o.attempt},
-                      {"run_id", o.run_id},   {"records_per_sec", nullptr},
-                      {"p50_ms", nullptr},    {"p99_ms", nullptr},
-                      {"rss_mb", nullptr},    {"latency_rate", o.latency_rate},
-                      {"latency_records", m}, {"log", log_path}};
-  if (!o.client_config.empty()) r["client_config"] = o.client_config;
-  std::string error;
-  std::string status = "failed";
-
-  auto finish = [&]() {
-    r["status"] = status;
-    r["ok"] = status == "ok";
-    r["error"] = error;
-    std::ofstream f(o.results, std::ios::app);
-    f << r.dump() << "\n";
-    std::printf("  %-14s %-13s %s", o.workload.c_str(), o.system.c_str(), status.c_str());
-    if (status == "ok") {
-      std::printf(
-          "  %.0f rec/s  p50 %.1f ms  p99 %.1f ms  rss %.0f MB  cpu %.2f us/rec  others %.2f%s",
-          r.value("records_per_sec", 0.0), r.value("p50_ms", 0.0), r.value("p99_ms", 0.0),
-          r.value("rss_mb", 0.0), r.value("cpu_us_per_record", 0.0), r.value("others_cores", 0.0),
-          r.value("noisy", false) ? "  NOISY" : "");
-    } else {
-      std::printf("  %s", error.c_str());
+  // Runs every step; the process exit code (0: ok or pending).
+  int execute() {
+    const bool measured = probeWorkload() && createTopics() && startVerifier() && loadInput() &&
+                          startSystem() && waitForAssignment() && measureThroughput() &&
+                          measureLatency();
+    if (measured) {
+      stopAndVerify();
+    } else if (child_.pid() > 0) {
+      child_.terminate(std::chrono::seconds(30));
     }
-    std::printf("\n");
-    std::fflush(stdout);
-    if (!o.keep_topics) {
-      if (auto st = deleteTopicsWithPrefix(o.bootstrap, prefix); !st.ok()) {
-        std::fprintf(stderr, "%s: deleting topics %s*: %s\n", kProgram, prefix.c_str(),
-                     st.ToString().c_str());
-      }
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(state_dir, ec);
-    return status == "ok" || status == "pending" ? 0 : 1;
-  };
+    return finish();
+  }
 
-  // 0. Does the system implement the workload? (its describe mode: exit 2 when not)
-  {
-    std::vector<std::string> probe;
-    if (o.system == "kafka-streams") {
-      probe.push_back(o.java);
-      for (const auto& opt : sbs::splitList(o.java_opts, ' ')) probe.push_back(opt);
-      probe.insert(probe.end(), {"-jar", o.peer_jar, "--mode", "describe"});
-    } else {
-      probe.insert(probe.end(), {o.app_bin, "--mode", "describe", "--system",
-                                 o.system == "librdkafka" ? "librdkafka" : "kstreams"});
-    }
-    probe.insert(probe.end(), {"--workload", o.workload, "--input", in, "--output", out});
-    const std::string describe_log = o.log_dir + "/" + prefix + ".describe.txt";
-    const int code = runCommand(probe, describe_log);
+ private:
+  static constexpr int64_t kStallNs = 120'000'000'000;
+
+  // 0. Does the system implement the workload? (its describe mode exits 2 when not)
+  bool probeWorkload() {
+    const std::string describe_log = o_.log_dir + "/" + prefix_ + ".describe.txt";
+    const int code = runCommand(describeCommand(o_, in_, out_), describe_log);
     if (code == sbs::kExitNotImplemented) {
-      status = "pending";
-      error = tail(describe_log, 1);
-      return finish();
+      status_ = "pending";
+      error_ = tail(describe_log, 1);
+      return false;
     }
     if (code != 0) {
-      error = "describe exited with " + std::to_string(code) + ": " + tail(describe_log, 3);
-      return finish();
+      error_ = "describe exited with " + std::to_string(code) + ": " + tail(describe_log, 3);
+      return false;
     }
+    return true;
   }
 
-  // 1. Topics and the input backlog.
-  if (auto st = kstreams::createTopics(o.bootstrap, {{in, o.partitions}, {out, o.partitions}});
-      !st.ok()) {
-    error = "create topics: " + st.ToString();
-    return finish();
+  // 1. Fresh topics.
+  bool createTopics() {
+    if (auto st =
+            kstreams::createTopics(o_.bootstrap, {{in_, o_.partitions}, {out_, o_.partitions}});
+        !st.ok()) {
+      error_ = "create topics: " + st.ToString();
+      return false;
+    }
+    return true;
   }
+
   // 2. The verifier, already reading the (empty) output topic.
-  Verifier verifier(o, out);
-  if (auto st = verifier.start(); !st.ok()) {
-    error = st.ToString();
-    return finish();
+  bool startVerifier() {
+    verifier_ = std::make_unique<Verifier>(o_, out_);
+    if (auto st = verifier_->start(); !st.ok()) {
+      error_ = st.ToString();
+      return false;
+    }
+    verifier_start_ns_ = steadyNs();
+    r_["expected_output"] = verifier_->expectedTotal();
+    return true;
   }
-  const int64_t verifier_start = steadyNs();
-  r["expected_output"] = verifier.expectedTotal();
 
-  const std::map<std::string, std::string> load_config = {
-      {"linger.ms", "5"},
-      {"batch.size", "1048576"},
-      {"compression.type", "none"},
-      {"acks", o.acks},
-      {"queue.buffering.max.messages", "100000"},
-      {"client.id", "sbs-load"}};
-  {
+  // 3. The backlog: warm-up and measured records, in seq order, before the system starts.
+  bool loadInput() {
+    const std::map<std::string, std::string> load_config = {
+        {"linger.ms", "5"},
+        {"batch.size", "1048576"},
+        {"compression.type", "none"},
+        {"acks", o_.acks},
+        {"queue.buffering.max.messages", "100000"},
+        {"client.id", "sbs-load"}};
     const int64_t t0 = steadyNs();
-    kstreams::SimpleProducer loader(o.bootstrap, load_config);
-    for (int64_t seq = 0; seq < o.records; ++seq) {
-      loader.send(in, sbs::keyOf(seq, o.keys), sbs::valueOf(seq, o.value_bytes));
+    {
+      kstreams::SimpleProducer loader(o_.bootstrap, load_config);
+      for (int64_t seq = 0; seq < o_.loadRecords(); ++seq) {
+        loader.send(in_, sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes));
+      }
+      if (auto st = loader.flush(); !st.ok()) {
+        error_ = "load: " + st.ToString();
+        return false;
+      }
     }
-    if (auto st = loader.flush(); !st.ok()) {
-      error = "load: " + st.ToString();
-      return finish();
+    r_["load_records_per_sec"] = static_cast<double>(o_.loadRecords()) / secondsOf(steadyNs() - t0);
+    auto ends = kstreams::endOffsets(o_.bootstrap, in_);
+    int64_t loaded = 0;
+    if (ends.ok()) {
+      for (const auto& [p, off] : *ends) loaded += off;
     }
-    r["load_records_per_sec"] = static_cast<double>(o.records) / secondsOf(steadyNs() - t0);
-  }
-  auto ends = kstreams::endOffsets(o.bootstrap, in);
-  int64_t loaded = 0;
-  if (ends.ok()) {
-    for (const auto& [p, off] : *ends) loaded += off;
-  }
-  if (!ends.ok() || loaded != o.records) {
-    error =
-        "input holds " + std::to_string(loaded) + " records, expected " + std::to_string(o.records);
-    return finish();
+    if (!ends.ok() || loaded != o_.loadRecords()) {
+      error_ = "input holds " + std::to_string(loaded) + " records, expected " +
+               std::to_string(o_.loadRecords());
+      return false;
+    }
+    return true;
   }
 
-  // 3. The system, once the verifier has had time to settle: a consumer assigned to a topic
-  // just created needs a few hundred ms (metadata, offsets) before it fetches.
-  if (int64_t wait = verifier_start + 2'000'000'000 - steadyNs(); wait > 0) {
-    std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+  // 4. The system, once the verifier has had time to settle (a consumer assigned to a topic just
+  // created needs a few hundred ms for metadata and offsets before it fetches). CPU sampling
+  // starts with it.
+  bool startSystem() {
+    if (int64_t wait = verifier_start_ns_ + 2'000'000'000 - steadyNs(); wait > 0) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+    }
+    const std::vector<std::string> argv = systemCommand(o_, prefix_, in_, out_, state_dir_);
+    std::string command;
+    for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
+    r_["command"] = command;
+    if (!child_.spawn(argv, log_path_, &error_)) return false;
+    cpu_.start(child_.pid(), o_.broker_pid);
+    return true;
   }
-  Child child;
-  const std::vector<std::string> argv = systemCommand(o, prefix, in, out, state_dir);
-  std::string command;
-  for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
-  r["command"] = command;
-  if (!child.spawn(argv, log_path, &error)) return finish();
 
-  // Waits until `done` or a failure; fills `error` and returns false on failure.
-  auto waitFor = [&](const std::function<bool()>& done, int64_t stall_ns, const std::string& what) {
+  // Waits until `done` or a failure (the system exited, or no output for kStallNs).
+  bool waitFor(const std::function<bool()>& done, const std::string& what) {
     while (!done()) {
-      if (child.poll()) {
-        if (child.exitCode() == sbs::kExitNotImplemented) {
-          status = "pending";
-          error = tail(log_path, 1);
+      if (child_.poll()) {
+        if (child_.exitCode() == sbs::kExitNotImplemented) {
+          status_ = "pending";
+          error_ = tail(log_path_, 1);
         } else {
-          error = o.system + " exited with " + std::to_string(child.exitCode()) + " while " + what +
-                  ": " + tail(log_path, 3);
+          error_ = o_.system + " exited with " + std::to_string(child_.exitCode()) + " while " +
+                   what + ": " + tail(log_path_, 3);
         }
         return false;
       }
-      const int64_t since = std::max(verifier.lastChangeNs(),
-                                     child.runningNs() > 0 ? child.runningNs() : child.spawnNs());
-      if (steadyNs() - since > stall_ns) {
-        error = "stalled while " + what + " (output " + std::to_string(verifier.progress()) +
-                " of " + std::to_string(verifier.expectedTotal()) + ")";
+      const int64_t since =
+          std::max(verifier_->lastChangeNs(),
+                   child_.runningNs() > 0 ? child_.runningNs() : child_.spawnNs());
+      if (steadyNs() - since > kStallNs) {
+        error_ = "stalled while " + what + " (output " + std::to_string(verifier_->progress()) +
+                 " of " + std::to_string(verifier_->expectedTotal()) + ")";
         return false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;
-  };
-  constexpr int64_t kStallNs = 120'000'000'000;
+  }
 
-  // The window starts when the broker hands out the assignment (see GroupWatcher); CPU is
-  // counted from the same moment.
-  GroupWatcher group;
-  CpuSnap c0;
-  std::atomic<bool> c0_taken{false};
-  const int child_pid = child.pid();
-  group.onStable([&c0, &c0_taken, child_pid, &o] {
-    c0 = cpuSnap(child_pid, o.broker_pid);
-    c0_taken = true;
-  });
-  if (auto st = group.start(o.bootstrap, prefix); !st.ok()) {
-    error = "group watcher: " + st.ToString();
-    child.terminate(std::chrono::seconds(30));
-    return finish();
-  }
-  if (!waitFor([&] { return child.runningNs() != 0; }, kStallNs, "starting")) {
-    child.terminate(std::chrono::seconds(30));
-    return finish();
-  }
-  const int64_t t_running = child.runningNs();
-  r["startup_s"] = secondsOf(t_running - child.spawnNs());
-  {
+  // The moment the broker hands out the assignment (GroupWatcher): the start of the cold
+  // figures, which include start-up and warm-up.
+  bool waitForAssignment() {
+    GroupWatcher group;
+    if (auto st = group.start(o_.bootstrap, prefix_); !st.ok()) {
+      error_ = "group watcher: " + st.ToString();
+      return false;
+    }
+    if (!waitFor([&] { return child_.runningNs() != 0; }, "starting")) return false;
+    const int64_t t_running = child_.runningNs();
+    r_["startup_s"] = secondsOf(t_running - child_.spawnNs());
     const int64_t deadline = steadyNs() + 10'000'000'000;
-    while (!c0_taken.load() && steadyNs() < deadline) {
+    while (group.stableNs() == 0 && steadyNs() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-  }
-  group.stop();
-  int64_t t_start = t_running;
-  if (c0_taken.load()) {
-    t_start = group.stableNs();
-    r["window_start"] = "consumer group Stable";
-    r["running_after_stable_s"] = secondsOf(t_running - t_start);
-  } else {
-    c0 = cpuSnap(child_pid, o.broker_pid);
-    r["window_start"] = "RUNNING (group not seen Stable: " + group.lastState() + ")";
+    group.stop();
+    if (group.stableNs() != 0) {
+      assigned_ns_ = group.stableNs();
+      r_["running_after_stable_s"] = secondsOf(t_running - assigned_ns_);
+    } else {
+      assigned_ns_ = t_running;
+      r_["cold_window_start"] = "RUNNING (group not seen Stable: " + group.lastState() + ")";
+    }
+    return true;
   }
 
-  if (!waitFor([&] { return verifier.phase1DoneNs() != 0; }, kStallNs, "processing the input")) {
-    child.terminate(std::chrono::seconds(30));
-    return finish();
-  }
-  const CpuSnap c1 = cpuSnap(child.pid(), o.broker_pid);
-  const int64_t t_done = verifier.phase1DoneNs();
-  const double window = secondsOf(t_done - t_start);
-  r["window_s"] = window;
-  r["records_per_sec"] = static_cast<double>(o.records) / window;
-  r["records_per_sec_from_running"] =
-      static_cast<double>(o.records) / secondsOf(t_done - t_running);
-  r["first_output_s"] = secondsOf(verifier.firstOutputNs() - t_start);
-  r["output_records_phase1"] = verifier.outputsAtPhase1();
-  if (t_done > verifier.firstOutputNs() && o.workload != "count") {
-    r["first_to_last_output_records_per_sec"] =
-        static_cast<double>(o.records) / secondsOf(t_done - verifier.firstOutputNs());
-  }
-  {
-    const double span = secondsOf(c1.ns - c0.ns);
-    const double system_cpu = c1.system - c0.system, broker_cpu = c1.broker - c0.broker,
-                 self_cpu = c1.self - c0.self;
+  // CPU figures over [a, b] for `records` input records, under the names given by `suffix`.
+  void recordCpu(const CpuSnap& a, const CpuSnap& b, double records, const std::string& suffix) {
+    const double span = secondsOf(b.ns - a.ns);
+    const double system_cpu = b.system - a.system, broker_cpu = b.broker - a.broker,
+                 self_cpu = b.self - a.self;
     const double others =
-        std::max(0.0, (c1.machine - c0.machine) - system_cpu - broker_cpu - self_cpu);
-    r["system_cores"] = system_cpu / span;
-    r["cpu_us_per_record"] = system_cpu * 1e6 / static_cast<double>(o.records);
-    r["broker_cores"] = o.broker_pid > 0 ? nlohmann::json(broker_cpu / span) : nullptr;
-    r["driver_cores"] = self_cpu / span;
-    r["others_cores"] = others / span;
-    r["noisy"] = others / span > o.noisy_cores;
+        std::max(0.0, (b.machine - a.machine) - system_cpu - broker_cpu - self_cpu);
+    r_["cpu_us_per_record" + suffix] = system_cpu * 1e6 / records;
+    r_["system_cores" + suffix] = system_cpu / span;
+    if (!suffix.empty()) return;
+    r_["broker_cores"] = o_.broker_pid > 0 ? nlohmann::json(broker_cpu / span) : nullptr;
+    r_["driver_cores"] = self_cpu / span;
+    r_["others_cores"] = others / span;
+    r_["noisy"] = others / span > o_.noisy_cores;
   }
 
-  // 4. Latency at a fixed light load. The producer learns the input's partition leaders before
+  // The whole backlog from the assignment on: start-up and warm-up included.
+  void recordCold(int64_t done_ns) {
+    const double loaded = static_cast<double>(o_.loadRecords());
+    r_["cold_window_s"] = secondsOf(done_ns - assigned_ns_);
+    r_["records_per_sec_cold"] = loaded / secondsOf(done_ns - assigned_ns_);
+    r_["first_output_s"] = secondsOf(verifier_->firstOutputNs() - assigned_ns_);
+    const auto a = cpu_.at(assigned_ns_), b = cpu_.at(done_ns);
+    if (a && b) recordCpu(*a, *b, loaded, "_cold");
+  }
+
+  // The steady window (see steadyWindow); without one (no output between the warm-up's and the
+  // end's, e.g. a run too short for count's commits) the cold window stands in, marked so.
+  void recordSteady(int64_t done_ns) {
+    const bool bursts = o_.workload == "count";
+    const int64_t gap_ns =
+        std::min<int64_t>(200, std::max<int64_t>(1, o_.commit_interval_ms / 4)) * 1'000'000;
+    std::optional<SteadyWindow> w;
+    if (o_.warmup_records > 0) {
+      w = steadyWindow(verifier_->timeline(), verifier_->expectedOutputs(o_.warmup_records),
+                       verifier_->expectedPhase1(), bursts, gap_ns);
+    }
+    int64_t start_ns = assigned_ns_, end_ns = done_ns;
+    int64_t records = o_.loadRecords();
+    if (w) {
+      start_ns = w->start.ns;
+      end_ns = w->end.ns;
+      records = verifier_->inputsFor(w->end.progress) - verifier_->inputsFor(w->start.progress);
+      r_["window_start"] = bursts ? "the first commit's output after the warm-up's"
+                                  : "the output of the warm-up records";
+      r_["window_end"] = !w->ends_at_output ? "the last commit's output before the end"
+                         : bursts           ? "the last commit's output (waits for that commit)"
+                                            : "the output of the last record";
+    } else {
+      r_["window_start"] = "assignment (cold: no output between the warm-up's and the end's)";
+      r_["window_end"] = "the output of the last record";
+    }
+    r_["window_s"] = secondsOf(end_ns - start_ns);
+    r_["window_records"] = records;
+    r_["steady"] = w.has_value();
+    r_["records_per_sec"] = static_cast<double>(records) / secondsOf(end_ns - start_ns);
+    const auto a = cpu_.at(start_ns), b = cpu_.at(end_ns);
+    if (a && b) recordCpu(*a, *b, static_cast<double>(records), "");
+  }
+
+  bool measureThroughput() {
+    if (!waitFor([&] { return verifier_->phase1DoneNs() != 0; }, "processing the input")) {
+      return false;
+    }
+    // One more sample after the end, for the interpolation at it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    cpu_.stop();
+    const int64_t done_ns = verifier_->phase1DoneNs();
+    r_["output_records_phase1"] = verifier_->outputsAtPhase1();
+    recordCold(done_ns);
+    recordSteady(done_ns);
+    return true;
+  }
+
+  // 5. Latency at a fixed light load. The producer learns the input's partition leaders before
   // the first send (otherwise the first records wait for that metadata, up to a second).
-  {
+  bool measureLatency() {
     LatencyProducer producer;
-    if (auto st = producer.open(o, in); !st.ok()) {
-      error = "latency producer: " + st.ToString();
-      child.terminate(std::chrono::seconds(30));
-      return finish();
+    if (auto st = producer.open(o_, in_); !st.ok()) {
+      error_ = "latency producer: " + st.ToString();
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const int64_t start = steadyNs();
-    const double interval_ns = 1e9 / std::max(1.0, o.latency_rate);
-    for (int64_t i = 0; i < m; ++i) {
+    const double interval_ns = 1e9 / std::max(1.0, o_.latency_rate);
+    for (int64_t i = 0; i < Verifier::latencyRecords(o_); ++i) {
       const auto target = start + static_cast<int64_t>(static_cast<double>(i) * interval_ns);
       if (int64_t ahead = target - steadyNs(); ahead > 0) {
         std::this_thread::sleep_for(std::chrono::nanoseconds(ahead));
       }
-      const int64_t seq = o.records + i;
-      verifier.noteSend(i, steadyNs());
-      producer.send(sbs::keyOf(seq, o.keys), sbs::valueOf(seq, o.value_bytes));
+      const int64_t seq = o_.loadRecords() + i;
+      verifier_->noteSend(i, steadyNs());
+      producer.send(sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes));
     }
     if (auto st = producer.flush(); !st.ok()) {
-      error = "latency load: " + st.ToString();
-      child.terminate(std::chrono::seconds(30));
-      return finish();
+      error_ = "latency load: " + st.ToString();
+      return false;
     }
-    r["latency_send_s"] = secondsOf(steadyNs() - start);
-  }
-  if (!waitFor([&] { return verifier.complete(); }, kStallNs, "processing the latency phase")) {
-    child.terminate(std::chrono::seconds(30));
-    return finish();
+    r_["latency_send_s"] = secondsOf(steadyNs() - start);
+    return waitFor([&] { return verifier_->complete(); }, "processing the latency phase");
   }
 
-  // 5. Memory, a clean stop, the full output.
-  const int64_t hwm_kb = sbs::peakRssKb(child.pid());
-  r["rss_mb"] = static_cast<double>(hwm_kb) / 1024.0;
-  const bool exited = child.terminate(std::chrono::seconds(60));
-  r["exit_code"] = child.exitCode();
-  if (const int64_t kb = reportedPeakRssKb(log_path); kb > 0) {
-    r["rss_mb_at_exit"] = static_cast<double>(kb) / 1024.0;
+  void recordLatencies() {
+    std::vector<int64_t> lat = verifier_->latenciesNs();
+    r_["latency_samples"] = lat.size();
+    r_["p50_ms"] = numberOrNull(percentileMs(lat, 0.50));
+    r_["p90_ms"] = numberOrNull(percentileMs(lat, 0.90));
+    r_["p99_ms"] = numberOrNull(percentileMs(lat, 0.99));
+    r_["max_ms"] = numberOrNull(percentileMs(lat, 1.0));
   }
-  auto out_ends = kstreams::endOffsets(o.bootstrap, out);
-  if (out_ends.ok()) {
-    const int64_t deadline = steadyNs() + 60'000'000'000;
-    while (!verifier.caughtUpTo(*out_ends) && steadyNs() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  // 6. Memory, a clean stop, the full output.
+  void stopAndVerify() {
+    r_["rss_mb"] = static_cast<double>(sbs::peakRssKb(child_.pid())) / 1024.0;
+    const bool exited = child_.terminate(std::chrono::seconds(60));
+    r_["exit_code"] = child_.exitCode();
+    if (const int64_t kb = reportedPeakRssKb(log_path_); kb > 0) {
+      r_["rss_mb_at_exit"] = static_cast<double>(kb) / 1024.0;
+    }
+    auto out_ends = kstreams::endOffsets(o_.bootstrap, out_);
+    if (out_ends.ok()) {
+      const int64_t deadline = steadyNs() + 60'000'000'000;
+      while (!verifier_->caughtUpTo(*out_ends) && steadyNs() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    verifier_->stop();
+    r_["output_records"] = verifier_->outputRecords();
+    r_["duplicates"] = verifier_->duplicates();
+    r_["bad_records"] = verifier_->badRecords();
+    recordLatencies();
+    r_["check"] = o_.workload == "count"
+                      ? "latest count of every key = its input records (sum W+N+M)"
+                      : "every expected seq exactly once, key and value as expected";
+    if (!out_ends.ok()) {
+      error_ = "output end offsets: " + out_ends.status().ToString();
+    } else if (std::string v = verifier_->verdict(); !v.empty()) {
+      error_ = "wrong output: " + v;
+    } else if (!exited || child_.exitCode() != 0 || !child_.stopped()) {
+      error_ = o_.system + " did not stop cleanly on SIGTERM (exit " +
+               std::to_string(child_.exitCode()) + (child_.stopped() ? "" : ", no STOPPED") +
+               "): " + tail(log_path_, 3);
+    } else if (r_["latency_samples"].get<size_t>() == 0) {
+      error_ = "no latency samples";
+    } else {
+      status_ = "ok";
     }
   }
-  verifier.stop();
-  r["output_records"] = verifier.outputRecords();
-  r["duplicates"] = verifier.duplicates();
-  r["bad_records"] = verifier.badRecords();
-  std::vector<int64_t> lat = verifier.latenciesNs();
-  r["latency_samples"] = lat.size();
-  r["p50_ms"] = numberOrNull(percentileMs(lat, 0.50));
-  r["p90_ms"] = numberOrNull(percentileMs(lat, 0.90));
-  r["p99_ms"] = numberOrNull(percentileMs(lat, 0.99));
-  r["max_ms"] = numberOrNull(percentileMs(lat, 1.0));
-  r["check"] = o.workload == "count" ? "latest count of every key = its input records (sum N+M)"
-                                     : "every expected seq exactly once, key and value as expected";
 
-  if (!out_ends.ok()) {
-    error = "output end offsets: " + out_ends.status().ToString();
-  } else if (std::string v = verifier.verdict(); !v.empty()) {
-    error = "wrong output: " + v;
-  } else if (!exited || child.exitCode() != 0 || !child.stopped()) {
-    error = o.system + " did not stop cleanly on SIGTERM (exit " +
-            std::to_string(child.exitCode()) + (child.stopped() ? "" : ", no STOPPED") +
-            "): " + tail(log_path, 3);
-  } else if (lat.empty()) {
-    error = "no latency samples";
-  } else {
-    status = "ok";
+  void printSummary() const {
+    std::printf("  %-14s %-13s t%-2d %s", o_.workload.c_str(), o_.system.c_str(), o_.threads,
+                status_.c_str());
+    if (status_ == "ok") {
+      auto num = [&](const char* k) {
+        return r_[k].is_number() ? r_[k].get<double>() : std::nan("");
+      };
+      std::printf(
+          "  %.0f rec/s  p50 %.1f ms  p99 %.1f ms  rss %.0f MB  cpu %.2f us/rec  others "
+          "%.2f%s%s",
+          num("records_per_sec"), num("p50_ms"), num("p99_ms"), num("rss_mb"),
+          num("cpu_us_per_record"), num("others_cores"), r_.value("noisy", false) ? "  NOISY" : "",
+          r_.value("steady", false) ? "" : "  (cold window)");
+    } else {
+      std::printf("  %s", error_.c_str());
+    }
+    std::printf("\n");
+    std::fflush(stdout);
   }
-  return finish();
+
+  // Appends the record to --results, prints a line, removes the topics and the state.
+  int finish() {
+    r_["status"] = status_;
+    r_["ok"] = status_ == "ok";
+    r_["error"] = error_;
+    {
+      std::ofstream f(o_.results, std::ios::app);
+      f << r_.dump() << "\n";
+    }
+    printSummary();
+    if (verifier_) verifier_->stop();
+    if (!o_.keep_topics) {
+      if (auto st = deleteTopicsWithPrefix(o_.bootstrap, prefix_); !st.ok()) {
+        std::fprintf(stderr, "%s: deleting topics %s*: %s\n", kProgram, prefix_.c_str(),
+                     st.ToString().c_str());
+      }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(state_dir_, ec);
+    return status_ == "ok" || status_ == "pending" ? 0 : 1;
+  }
+
+  const RunOptions o_;
+  const std::string prefix_, in_, out_, state_dir_, log_path_;
+  nlohmann::json r_;
+  std::string status_ = "failed";
+  std::string error_;
+  std::unique_ptr<Verifier> verifier_;
+  int64_t verifier_start_ns_ = 0;
+  int64_t assigned_ns_ = 0;
+  CpuSampler cpu_;
+  Child child_;  // last: destroyed (killed if still running) first
+};
+
+int runMain(const sbs::Args& args) { return Run(parseRunOptions(args)).execute(); }
+
+// `--mode selftest`: the window rules on made-up timelines (no broker). Exit 1 on a mismatch.
+int selfTestMain() {
+  int failures = 0;
+  auto expect = [&](bool ok, const char* what) {
+    if (!ok) {
+      std::fprintf(stderr, "%s: selftest: %s\n", kProgram, what);
+      ++failures;
+    }
+  };
+  constexpr int64_t kMs = 1'000'000;
+  // Streaming output: from the first sample at or past the warm-up's to the first at the end.
+  {
+    const std::vector<ProgressSample> t = {
+        {10 * kMs, 50}, {20 * kMs, 99}, {30 * kMs, 120}, {40 * kMs, 300}, {50 * kMs, 400}};
+    const auto w = steadyWindow(t, 100, 400, false, 200 * kMs);
+    expect(w && w->start.ns == 30 * kMs && w->start.progress == 120,
+           "streaming: starts at the first sample past the warm-up");
+    expect(w && w->end.ns == 50 * kMs && w->ends_at_output, "streaming: ends at the last output");
+  }
+  // Commit bursts (count): bursts end at 110, 1120, 2110 and 2600 ms; warm-up 1000, end 4000.
+  {
+    const std::vector<ProgressSample> t = {
+        {100 * kMs, 500},   {110 * kMs, 900},   {1100 * kMs, 1500}, {1120 * kMs, 2000},
+        {2100 * kMs, 2900}, {2110 * kMs, 3200}, {2600 * kMs, 4000}};
+    const auto w = steadyWindow(t, 1000, 4000, true, 200 * kMs);
+    expect(w && w->start.ns == 1120 * kMs && w->start.progress == 2000,
+           "bursts: starts at the end of the first burst past the warm-up");
+    expect(w && w->end.ns == 2110 * kMs && w->end.progress == 3200 && !w->ends_at_output,
+           "bursts: ends at the last burst before the end, not at the final one");
+    const auto whole = burstEnds(t, 200 * kMs);
+    expect(whole.size() == 4, "bursts: four bursts");
+  }
+  // Only the final burst after the warm-up's: it must serve as the end.
+  {
+    const std::vector<ProgressSample> t = {{100 * kMs, 1200}, {900 * kMs, 4000}};
+    const auto w = steadyWindow(t, 1000, 4000, true, 200 * kMs);
+    expect(w && w->start.ns == 100 * kMs && w->end.ns == 900 * kMs && w->ends_at_output,
+           "bursts: a single burst after the start ends the window at the final one");
+  }
+  // No output between the warm-up's and the end's: no steady window.
+  {
+    const std::vector<ProgressSample> t = {{100 * kMs, 500}, {900 * kMs, 4000}};
+    expect(!steadyWindow(t, 1000, 4000, true, 200 * kMs), "bursts: none between: no window");
+    expect(!steadyWindow(t, 1000, 4000, false, 200 * kMs), "streaming: none between: no window");
+  }
+  std::printf("selftest: %s\n", failures == 0 ? "ok" : "FAILED");
+  return failures == 0 ? sbs::kExitOk : sbs::kExitFailure;
 }
 
 constexpr const char* kUsage =
     "usage: kstreams_bench_driver --mode run --system S --workload W --bootstrap-servers B\n"
     "         --results FILE (--app-bin PATH | --peer-jar PATH) [options; see driver.cc]\n"
     "       kstreams_bench_driver --mode report --results FILE --json OUT [--png OUT]\n"
-    "         [--title T] [options; see report.cc]\n";
+    "         [--title T] [options; see report.cc]\n"
+    "       kstreams_bench_driver --mode selftest   (the window rules, no broker)\n";
 
 }  // namespace
 
@@ -1214,6 +1505,7 @@ int main(int argc, char** argv) {
     const std::string mode = args.required("mode");
     if (mode == "run") return runMain(args);
     if (mode == "report") return sbs::reportMain(args);
+    if (mode == "selftest") return selfTestMain();
     throw sbs::UsageError("unknown --mode " + mode);
   } catch (const sbs::UsageError& e) {
     std::fprintf(stderr, "%s: %s\n%s", kProgram, e.what(), kUsage);

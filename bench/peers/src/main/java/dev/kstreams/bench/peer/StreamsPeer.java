@@ -23,7 +23,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
  */
 final class StreamsPeer {
     static final Set<String> OPTIONS = Set.of("bootstrap-servers", "application-id", "input", "output", "workload",
-            "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms", "batch-size", "acks", "state-dir");
+            "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms", "batch-size", "acks", "state-dir",
+            "rocksdb-block-cache-bytes", "rocksdb-write-buffer-bytes");
 
     private StreamsPeer() {
     }
@@ -51,6 +52,10 @@ final class StreamsPeer {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), args.getLong("linger-ms", 5, 0));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), args.getInt("batch-size", 1_048_576, 0));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), acks(args.get("acks", "1")));
+        // kstreams' RocksDB memory budget (state.rocksdb.block.cache.bytes / write.buffer.bytes).
+        BoundedMemoryRocksDBConfig.configure(args.getLong("rocksdb-block-cache-bytes", 64L << 20, 1),
+                args.getLong("rocksdb-write-buffer-bytes", 32L << 20, 1));
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class);
         // No global stores here; only silences Kafka 4.x's start-up WARN asking for this opt-in.
         p.put("processing.exception.handler.global.enabled", "true");
         return p;
@@ -88,6 +93,7 @@ final class StreamsPeer {
                 + " linger.ms=" + props.get(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG))
                 + " batch.size=" + props.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG))
                 + " acks=" + props.get(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG))
+                + " rocksdb.config.setter=" + BoundedMemoryRocksDBConfig.class.getSimpleName()
                 + " state.dir=" + props.get(StreamsConfig.STATE_DIR_CONFIG));
 
         KafkaStreams streams = new KafkaStreams(topology, props);
