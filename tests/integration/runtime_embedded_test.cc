@@ -708,6 +708,28 @@ TEST_F(RuntimeEmbeddedTest, StartFailsForMissingSourceTopicAndCanBeRetried) {
   EXPECT_EQ(streams.state(), State::kNotRunning);
 }
 
+// As Java's producer (KIP-679): idempotence is on by default, a setting it cannot honour turns it
+// off unless it was asked for explicitly, and then the conflict is a config error.
+TEST_F(RuntimeEmbeddedTest, AcksOtherThanAllTurnIdempotenceOffUnlessItWasAskedFor) {
+  ASSERT_TRUE(createTopics(bootstrap(), {{"acks-in", 1}, {"acks-out", 1}}).ok());
+  KafkaStreams streams(filterMapTopology("acks-in", "acks-out"),
+                       config("acks-one").set("producer.acks", "1"));
+  ASSERT_TRUE(streams.start().ok());
+  const KeyValueCounts expected = produceInput(bootstrap(), "acks-in", 0, 10);
+  EXPECT_TRUE(
+      eventually([&] { return readOutput(bootstrap(), "acks-out") == expected; }, seconds(60)));
+  EXPECT_TRUE(streams.close(seconds(30)));
+
+  try {
+    KafkaStreams conflicting(
+        filterMapTopology("acks-in", "acks-out"),
+        config("acks-conflict").set("producer.acks", "1").set("enable.idempotence", "true"));
+    ADD_FAILURE() << "acks=1 with enable.idempotence=true was accepted";
+  } catch (const ConfigException& e) {
+    EXPECT_NE(std::string(e.what()).find("enable.idempotence"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(RuntimeEmbeddedTest, CloseBeforeStartGoesToNotRunning) {
   KafkaStreams streams(filterMapTopology("in", "out"), config("never-started"));
   StateRecorder recorder;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kafka/kafka_handles.h"
 #include "kafka/murmur2.h"
@@ -132,6 +133,28 @@ const std::set<std::string>& consumerOnlyProperties() {
                                              "session.timeout.ms"};
   return keys;
 }
+// True when the producer settings rule out idempotence (Java's KIP-679 rules, in librdkafka's
+// names and aliases).
+bool idempotenceConflict(const ClientProperties& props) {
+  auto value = [&](std::initializer_list<const char*> names) -> const std::string* {
+    for (const char* name : names) {
+      if (auto it = props.find(name); it != props.end()) return &it->second;
+    }
+    return nullptr;
+  };
+  int64_t n = 0;
+  if (const std::string* acks = value({"acks", "request.required.acks"});
+      acks != nullptr && *acks != "all" && *acks != "-1") {
+    return true;
+  }
+  if (const std::string* retries = value({"retries", "message.send.max.retries"});
+      retries != nullptr && absl::SimpleAtoi(*retries, &n) && n == 0) {
+    return true;
+  }
+  const std::string* in_flight = value({"max.in.flight", "max.in.flight.requests.per.connection"});
+  return in_flight != nullptr && absl::SimpleAtoi(*in_flight, &n) && n > 5;
+}
+
 const std::set<std::string>& producerOnlyProperties() {
   static const std::set<std::string> keys = {"acks",
                                              "batch.num.messages",
@@ -361,8 +384,16 @@ void KafkaStreams::Impl::prepareClientProps(const StreamsConfig& user) {
   producer_props.emplace("socket.nagle.disable", "true");
   // Idempotence (librdkafka's default is off, Java's on since 3.0): without it a retried
   // batch can land after a later one, and a changelog whose last two updates of a key swap
-  // restores the older value.
-  producer_props.emplace("enable.idempotence", "true");
+  // restores the older value. As Java's producer does, a user setting that idempotence cannot
+  // honour (acks other than all, no retries, more than 5 requests in flight) turns it off when
+  // enable.idempotence was not set explicitly; set explicitly, librdkafka rejects the conflict.
+  if (!producer_props.contains("enable.idempotence")) {
+    producer_props["enable.idempotence"] = idempotenceConflict(producer_props) ? "false" : "true";
+  } else if (producer_props.at("enable.idempotence") == "true" &&
+             idempotenceConflict(producer_props)) {
+    throw ConfigException("enable.idempotence",
+                          "true, but acks is not all, retries is 0 or max.in.flight exceeds 5");
+  }
   admin_props.emplace("client.id", config.client_id + "-admin");
 
   if (internal::MockClusterRegistry::contains(config.bootstrap_servers)) {
