@@ -24,7 +24,7 @@
 #include "kstreams/state/rocksdb_key_value_store.h"
 #include "kstreams/state/rocksdb_options.h"
 #include "kstreams/state/rocksdb_resources.h"
-#include "kstreams/state/stores.h"
+#include "kstreams/state/store_builders.h"
 #include "state_test_util.h"
 
 namespace kstreams::state {

@@ -49,7 +49,7 @@
 
 #include "kstreams/errors.h"
 #include "kstreams/serde.h"
-#include "kstreams/state/stores.h"
+#include "kstreams/state/store_builders.h"
 
 namespace kstreams {
 

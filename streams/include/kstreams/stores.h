@@ -36,7 +36,7 @@
 #include "kstreams/internal/node.h"
 #include "kstreams/internal/store_def.h"
 #include "kstreams/serde.h"
-#include "kstreams/state/stores.h"
+#include "kstreams/state/store_builders.h"
 #include "kstreams/typed_key_value_store.h"
 
 namespace kstreams {

@@ -12,7 +12,7 @@
 
 #include "kstreams/internal/node.h"
 #include "kstreams/state/key_value_store.h"
-#include "kstreams/state/stores.h"
+#include "kstreams/state/store_builders.h"
 
 namespace kstreams::internal {
 

@@ -1,4 +1,4 @@
-#include "kstreams/state/stores.h"
+#include "kstreams/state/store_builders.h"
 
 #include <utility>
 

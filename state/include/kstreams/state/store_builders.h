@@ -1,4 +1,4 @@
-// File: kstreams/state/stores.h
+// File: kstreams/state/store_builders.h
 //
 // Factories for byte-level stores (Java's Stores, KeyValueBytesStoreSupplier, StoreBuilder).
 // The typed facades in streams/ (Materialized, Stores with serdes) build on these.
