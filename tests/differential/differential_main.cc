@@ -1,0 +1,492 @@
+// File: tests/differential/differential_main.cc
+//
+// The differential suite: seeded random scenarios through kstreams' TopologyTestDriver and Kafka
+// Streams 4.4.0's own, compared record by record (see README.md in this directory).
+//
+//   kstreams_differential [--seeds N] [--seed S] [--family NAME] [--mode MODE] [--no-nulls]
+//                         [--reference PATH] [--verbose]
+//
+// Every family (families.h) runs in every mode with seeds 1..N (default 3, or
+// KSTREAMS_DIFF_SEEDS). All scenarios go to one JVM (the reference script) in one batch, which
+// runs while kstreams does its side. Exit status 0 when every scenario matched, 1 otherwise (each
+// mismatch prints the seed, the input that caused it and the first differing record of each
+// side), 2 on a usage or infrastructure error.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "families.h"
+#include "kstreams/logging.h"
+#include "kstreams/streams_config.h"
+#include "kstreams/topology_test_driver.h"
+
+namespace kstreams::differential {
+namespace {
+
+struct Mode {
+  const char* name;
+  bool caching;
+  bool in_order;
+};
+
+// Kafka's driver commits after every record, so caching only merges the updates one input causes
+// (e.g. a table groupBy's subtract and add on one group); both settings are worth comparing.
+constexpr Mode kModes[] = {
+    {"caching-off", false, true},
+    {"caching-on", true, true},
+    {"out-of-order", false, false},
+    {"out-of-order-caching-on", true, false},
+};
+
+struct Input {
+  std::string topic;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+};
+
+// One thing an input caused: a record written to an output topic, or an exception (error set,
+// topic empty). Exceptions compare equal whatever their messages say.
+struct Event {
+  int index = 0;
+  std::string topic;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+  std::optional<std::string> error;
+
+  static Event record(int index, std::string topic, std::optional<std::string> key,
+                      std::optional<std::string> value, int64_t timestamp) {
+    Event e;
+    e.index = index;
+    e.topic = std::move(topic);
+    e.key = std::move(key);
+    e.value = std::move(value);
+    e.timestamp = timestamp;
+    return e;
+  }
+  static Event exception(int index, std::string message) {
+    Event e;
+    e.index = index;
+    e.error = std::move(message);
+    return e;
+  }
+
+  bool operator==(const Event& o) const {
+    if (error.has_value() || o.error.has_value()) {
+      return error.has_value() && o.error.has_value() && index == o.index;
+    }
+    return index == o.index && topic == o.topic && key == o.key && value == o.value &&
+           timestamp == o.timestamp;
+  }
+};
+
+struct Scenario {
+  int id = 0;
+  const Family* family = nullptr;
+  const Mode* mode = nullptr;
+  uint64_t seed = 0;
+  std::vector<Input> inputs;
+};
+
+struct Options {
+  int seeds = 3;
+  std::optional<uint64_t> seed;
+  std::string family;
+  std::string mode;
+  bool nulls = true;
+  bool verbose = false;
+  std::string reference = KSTREAMS_DIFF_REFERENCE;
+};
+
+// ---- Scenario generation ----
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Small key and value domains so that updates collide; "" next to null so that the two are told
+// apart; values of length 0-3 because the families compute with lengths.
+std::vector<Input> generate(const Family& family, const Mode& mode, uint64_t seed, bool nulls) {
+  std::mt19937_64 rng(fnv1a(family.name) ^ fnv1a(mode.name) ^ (seed * 0x9e3779b97f4a7c15ull));
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  static const char* const kKeys[] = {"a", "b", "c", "d"};
+  static const char* const kValues[] = {"x", "yy", "zzz", "1", "7", "42", "abc"};
+  const int n = 5 + pick(26);
+  std::vector<Input> inputs;
+  int64_t t = 1000;
+  for (int i = 0; i < n; ++i) {
+    Input in;
+    in.topic = family.inputs[pick(static_cast<int>(family.inputs.size()))];
+    const int k = pick(100);
+    if (nulls && k < 8) {
+      in.key = std::nullopt;
+    } else if (k < 13) {
+      in.key = "";
+    } else {
+      in.key = kKeys[pick(4)];
+    }
+    const int v = pick(100);
+    if (nulls && v < 18) {
+      in.value = std::nullopt;
+    } else if (v < 25) {
+      in.value = "";
+    } else {
+      in.value = kValues[pick(7)];
+    }
+    if (mode.in_order) {
+      static const int kSteps[] = {0, 0, 1, 2, 5};
+      t += kSteps[pick(5)];
+      in.timestamp = t;
+    } else {
+      in.timestamp = 1000 + pick(25);
+    }
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+// ---- The wire format shared with Runner.java: "-" for null, "=" + hex otherwise ----
+
+std::string encode(const std::optional<std::string>& b) {
+  if (!b) return "-";
+  static const char kHex[] = "0123456789abcdef";
+  std::string s = "=";
+  for (unsigned char c : *b) {
+    s += kHex[c >> 4];
+    s += kHex[c & 15];
+  }
+  return s;
+}
+
+std::optional<std::string> decode(const std::string& f) {
+  if (f == "-") return std::nullopt;
+  if (f.empty() || f[0] != '=' || f.size() % 2 != 1) throw std::runtime_error("bad field " + f);
+  std::string out;
+  for (size_t i = 1; i + 1 < f.size(); i += 2) {
+    out += static_cast<char>(std::stoi(f.substr(i, 2), nullptr, 16));
+  }
+  return out;
+}
+
+void writeScenario(std::ostream& os, const Scenario& s) {
+  os << "S " << s.id << ' ' << s.family->name << ' ' << (s.mode->caching ? 1 : 0) << ' ';
+  for (size_t i = 0; i < s.family->outputs.size(); ++i) {
+    os << (i ? "," : "") << s.family->outputs[i].name;
+  }
+  os << '\n';
+  for (const Input& in : s.inputs) {
+    os << "I " << in.topic << ' ' << encode(in.key) << ' ' << encode(in.value) << ' '
+       << in.timestamp << '\n';
+  }
+  os << "E\n";
+}
+
+// Results by scenario id.
+std::map<int, std::vector<Event>> readReference(std::istream& is) {
+  std::map<int, std::vector<Event>> out;
+  std::string line;
+  std::vector<Event>* current = nullptr;
+  while (std::getline(is, line)) {
+    if (line.empty()) continue;
+    std::istringstream ls(line);
+    std::string tag;
+    ls >> tag;
+    if (tag == "S") {
+      int id;
+      ls >> id;
+      current = &out[id];
+    } else if (tag == "O" && current) {
+      Event e;
+      std::string k, v;
+      ls >> e.index >> e.topic >> k >> v >> e.timestamp;
+      e.key = decode(k);
+      e.value = decode(v);
+      current->push_back(std::move(e));
+    } else if (tag == "X" && current) {
+      Event e;
+      ls >> e.index;
+      std::string msg;
+      std::getline(ls, msg);
+      e.error = msg.empty() ? std::string("?") : msg.substr(1);
+      current->push_back(std::move(e));
+    } else if (tag == "E") {
+      current = nullptr;
+    } else {
+      throw std::runtime_error("reference: unexpected line: " + line);
+    }
+  }
+  return out;
+}
+
+// ---- The kstreams side ----
+
+// The test driver commits after every record and a commit syncs RocksDB's WAL: on tmpfs that
+// costs nothing, on a VM's disk it is most of the suite's time.
+std::filesystem::path scratchRoot() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
+    return "/dev/shm";
+  }
+  return std::filesystem::temp_directory_path();
+}
+
+std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& state_dir) {
+  std::vector<Event> events;
+  StreamsConfig config{{"application.id", "diff"},
+                       {"state.dir", state_dir.string()},
+                       {"statestore.cache.max.bytes", s.mode->caching ? "10485760" : "0"}};
+  StreamsBuilder builder;
+  std::optional<Topology> topology;
+  std::unique_ptr<TopologyTestDriver> driver;
+  try {
+    s.family->build(builder);
+    topology.emplace(builder.build());
+    driver = std::make_unique<TopologyTestDriver>(*topology, config);
+  } catch (const std::exception& e) {
+    events.push_back(Event::exception(-1, e.what()));
+    return events;
+  }
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    const Input& in = s.inputs[i];
+    try {
+      driver->pipeRaw(in.topic, in.key, in.value, in.timestamp, {});
+    } catch (const std::exception& e) {
+      events.push_back(Event::exception(static_cast<int>(i), e.what()));
+      break;
+    }
+    for (const OutputTopic& t : s.family->outputs) {
+      while (auto r = driver->readRaw(t.name)) {
+        events.push_back(Event::record(static_cast<int>(i), t.name, std::move(r->key),
+                                       std::move(r->value), r->timestamp));
+      }
+    }
+  }
+  return events;
+}
+
+// ---- Reporting ----
+
+std::string show(const std::optional<std::string>& b, Encoding e) {
+  if (!b) return "null";
+  if (e == Encoding::kLong && b->size() == 8) {
+    int64_t v = 0;
+    for (unsigned char c : *b) v = static_cast<int64_t>((static_cast<uint64_t>(v) << 8) | c);
+    return std::to_string(v);
+  }
+  bool printable = true;
+  for (unsigned char c : *b) printable = printable && c >= 0x20 && c < 0x7f;
+  if (printable && e != Encoding::kBytes) return "\"" + *b + "\"";
+  return "0x" + encode(b).substr(1);
+}
+
+Encoding encodingOf(const Family& f, const std::string& topic) {
+  for (const auto& t : f.outputs) {
+    if (t.name == topic) return t.encoding;
+  }
+  return Encoding::kBytes;
+}
+
+std::string show(const Family& f, const Event* e) {
+  if (e == nullptr) return "(nothing)";
+  if (e->error) return "input #" + std::to_string(e->index) + " threw: " + *e->error;
+  return "input #" + std::to_string(e->index) + " -> " + e->topic + " " +
+         show(e->key, Encoding::kString) + " " + show(e->value, encodingOf(f, e->topic)) + " @" +
+         std::to_string(e->timestamp);
+}
+
+std::string show(const Input& in) {
+  return in.topic + " " + show(in.key, Encoding::kString) + " " +
+         show(in.value, Encoding::kString) + " @" + std::to_string(in.timestamp);
+}
+
+// Prints the first difference; returns whether the two agree.
+bool compare(const Scenario& s, const std::vector<Event>& java, const std::vector<Event>& ours,
+             bool verbose) {
+  size_t i = 0;
+  while (i < java.size() && i < ours.size() && java[i] == ours[i]) ++i;
+  if (i == java.size() && i == ours.size()) return true;
+  const Event* j = i < java.size() ? &java[i] : nullptr;
+  const Event* o = i < ours.size() ? &ours[i] : nullptr;
+  const int index = j && o ? std::min(j->index, o->index) : (j ? j->index : o->index);
+  std::cout << "MISMATCH " << s.family->name << " mode=" << s.mode->name << " seed=" << s.seed
+            << "  (rerun: --family " << s.family->name << " --mode " << s.mode->name << " --seed "
+            << s.seed << " --verbose)\n";
+  if (index >= 0 && index < static_cast<int>(s.inputs.size())) {
+    std::cout << "  caused by input #" << index << ": " << show(s.inputs[index]) << "\n";
+  }
+  std::cout << "  Kafka Streams: " << show(*s.family, j) << "\n";
+  std::cout << "  kstreams:      " << show(*s.family, o) << "\n";
+  if (verbose) {
+    std::cout << "  inputs:\n";
+    for (size_t n = 0; n < s.inputs.size(); ++n) {
+      std::cout << "    #" << n << " " << show(s.inputs[n]) << "\n";
+    }
+    std::cout << "  Kafka Streams output:\n";
+    for (const Event& e : java) std::cout << "    " << show(*s.family, &e) << "\n";
+    std::cout << "  kstreams output:\n";
+    for (const Event& e : ours) std::cout << "    " << show(*s.family, &e) << "\n";
+  }
+  return false;
+}
+
+int usage(const char* why) {
+  std::cerr << "kstreams_differential: " << why
+            << "\nusage: kstreams_differential [--seeds N] [--seed S] [--family NAME] "
+               "[--mode MODE] [--no-nulls] [--reference PATH] [--verbose]\n";
+  return 2;
+}
+
+int run(int argc, char** argv) {
+  Options opt;
+  if (const char* env = std::getenv("KSTREAMS_DIFF_SEEDS")) opt.seeds = std::atoi(env);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--seeds") {
+      opt.seeds = std::stoi(value());
+    } else if (a == "--seed") {
+      opt.seed = std::stoull(value());
+    } else if (a == "--family") {
+      opt.family = value();
+    } else if (a == "--mode") {
+      opt.mode = value();
+    } else if (a == "--no-nulls") {
+      opt.nulls = false;
+    } else if (a == "--reference") {
+      opt.reference = value();
+    } else if (a == "--verbose") {
+      opt.verbose = true;
+    } else {
+      return usage(("unknown argument " + a).c_str());
+    }
+  }
+
+  // kstreams logs every skipped record and out-of-order update; Java's side is silent (slf4j-nop).
+  if (!opt.verbose) setLogLevel(LogLevel::kError);
+
+  std::vector<Scenario> scenarios;
+  for (const Family& f : families()) {
+    if (!opt.family.empty() && f.name != opt.family) continue;
+    for (const Mode& m : kModes) {
+      if (!opt.mode.empty() && opt.mode != m.name) continue;
+      std::vector<uint64_t> seeds;
+      if (opt.seed) {
+        seeds.push_back(*opt.seed);
+      } else {
+        for (int s = 1; s <= opt.seeds; ++s) seeds.push_back(static_cast<uint64_t>(s));
+      }
+      for (uint64_t seed : seeds) {
+        Scenario s;
+        s.id = static_cast<int>(scenarios.size());
+        s.family = &f;
+        s.mode = &m;
+        s.seed = seed;
+        s.inputs = generate(f, m, seed, opt.nulls);
+        scenarios.push_back(std::move(s));
+      }
+    }
+  }
+  if (scenarios.empty()) return usage("no family or mode matches");
+
+  const std::filesystem::path dir =
+      scratchRoot() / ("kstreams-differential-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  struct RemoveOnExit {
+    std::filesystem::path path;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_on_exit{dir};
+  const auto in_path = dir / "scenarios.txt";
+  const auto out_path = dir / "reference.txt";
+  {
+    std::ofstream os(in_path);
+    for (const Scenario& s : scenarios) writeScenario(os, s);
+  }
+  // The JVM works through the batch while kstreams does its side.
+  const std::string command =
+      "'" + opt.reference + "' run <'" + in_path.string() + "' >'" + out_path.string() + "'";
+  FILE* java = ::popen(command.c_str(), "r");
+  if (java == nullptr) return usage("cannot start the reference");
+
+  std::vector<std::vector<Event>> ours;
+  ours.reserve(scenarios.size());
+  for (const Scenario& s : scenarios) ours.push_back(runKstreams(s, dir / "state"));
+
+  const int status = ::pclose(java);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::cerr << "kstreams_differential: the reference failed (" << command << ")\n";
+    return 2;
+  }
+  std::map<int, std::vector<Event>> reference;
+  {
+    std::ifstream is(out_path);
+    reference = readReference(is);
+  }
+
+  // family -> mode -> {failed, total}
+  std::map<std::string, std::map<std::string, std::pair<int, int>>> table;
+  int failed = 0;
+  for (const Scenario& s : scenarios) {
+    auto it = reference.find(s.id);
+    if (it == reference.end()) {
+      std::cerr << "kstreams_differential: no reference result for scenario " << s.id << "\n";
+      return 2;
+    }
+    const bool ok = compare(s, it->second, ours[s.id], opt.verbose);
+    auto& cell = table[s.family->name][s.mode->name];
+    cell.second++;
+    if (!ok) {
+      cell.first++;
+      failed++;
+    }
+  }
+  std::cout << "\n"
+            << scenarios.size() - failed << "/" << scenarios.size()
+            << " scenarios agree with Kafka Streams 4.4.0"
+            << (opt.nulls ? "" : " (no null keys or values)") << "\n";
+  if (failed > 0) {
+    std::cout << "failing family x mode (failed/run):\n";
+    for (const auto& [family, modes] : table) {
+      for (const auto& [mode, cell] : modes) {
+        if (cell.first > 0) {
+          std::cout << "  " << family << " x " << mode << ": " << cell.first << "/" << cell.second
+                    << "\n";
+        }
+      }
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kstreams::differential
+
+int main(int argc, char** argv) {
+  try {
+    return kstreams::differential::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kstreams_differential: " << e.what() << "\n";
+    return 2;
+  }
+}
