@@ -329,6 +329,13 @@ bool compare(const Scenario& s, const std::vector<Event>& java, const std::vecto
             << s.seed << " --verbose)\n";
   if (index >= 0 && index < static_cast<int>(s.inputs.size())) {
     std::cout << "  caused by input #" << index << ": " << show(s.inputs[index]) << "\n";
+    // Tells a difference in null handling, which may surface records later, from another kind.
+    int first_null = -1;
+    for (int n = 0; n <= index && first_null < 0; ++n) {
+      if (!s.inputs[n].key || !s.inputs[n].value) first_null = n;
+    }
+    std::cout << "  first input with a null key or value: "
+              << (first_null < 0 ? std::string("none") : "#" + std::to_string(first_null)) << "\n";
   }
   std::cout << "  Kafka Streams: " << show(*s.family, j) << "\n";
   std::cout << "  kstreams:      " << show(*s.family, o) << "\n";

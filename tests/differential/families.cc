@@ -342,6 +342,106 @@ std::vector<Family> makeFamilies() {
                 Joined<Str, Str, Str>::with(S(), S(), S()).withName("stj"))
             .to("out", outS());
       });
+
+  // ---- Combinations: value getters through other tables, chains, user topics read back ----
+  add("through-user-topic", one, {out_long, {"mid"}, changelog("mid-store", Encoding::kLong)},
+      [](StreamsBuilder& b) {
+        stream(b).selectKey([](const Str&, const Str& v) { return v; }).to("mid", outS());
+        b.stream("mid", in())
+            .groupByKey(grouped())
+            .count(store("mid-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outL());
+      });
+  add("stream-table-join-filtered-table", stream_table, {out}, [](StreamsBuilder& b) {
+    auto s = stream(b);
+    s.join(table(b, "tbl").filter(evenLength), [](const Str& v, const Str& t) {
+       return v + "|" + t;
+     }).to("out", outS());
+  });
+  add("stream-table-leftJoin-mapValues-table", stream_table, {out}, [](StreamsBuilder& b) {
+    auto s = stream(b);
+    s.leftJoin(table(b, "tbl").mapValues([](const Str& k, Str v) { return k + v; }),
+               [](const Str& v, const std::optional<Str>& t) { return v + "|" + opt(t); })
+        .to("out", outS());
+  });
+  add("table-join-groupBy-reduce", two,
+      {out, changelog("jc-store", Encoding::kString), repartition("jc")}, [](StreamsBuilder& b) {
+        auto left = table(b, "left");
+        left.join(table(b, "right"), [](const Str& l, const Str& r) { return l + "|" + r; })
+            .groupBy(
+                [](const Str& k, const Str& v) {
+                  return KeyValue<Str, Str>{std::to_string(v.size()), k};
+                },
+                grouped("jc"))
+            .reduce([](Str a, const Str& v) { return a + "+" + v; },
+                    [](Str a, const Str& v) { return a + "-" + v; }, store("jc-store", S()))
+            .toStream()
+            .to("out", outS());
+      });
+  add("count-join-table", {"in", "right"}, {out}, [](StreamsBuilder& b) {
+    auto counts = stream(b).groupByKey(grouped()).count(store("cj-store", Serdes::Int64()));
+    counts
+        .join(table(b, "right"),
+              [](int64_t c, const Str& r) { return std::to_string(c) + "|" + r; })
+        .toStream()
+        .to("out", outS());
+  });
+  add("count-mapValues-filter", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .count(store("cm-store", Serdes::Int64()))
+        .mapValues([](int64_t c) { return c * 10; })
+        .filter([](const Str&, int64_t c) { return c % 20 == 0; })
+        .toStream()
+        .to("out", outL());
+  });
+  add("table-filter-groupBy-count", one,
+      {out_long, changelog("tfg-store", Encoding::kLong), repartition("tfg")},
+      [](StreamsBuilder& b) {
+        table(b)
+            .filter(evenLength)
+            .groupBy(
+                [](const Str& k, const Str& v) {
+                  return KeyValue<Str, Str>{v, k};
+                },
+                grouped("tfg"))
+            .count(store("tfg-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outL());
+      });
+  add("merge-selectKey-groupByKey-count", {"in", "in2"},
+      {out_long, changelog("mrg-store", Encoding::kLong), repartition("mrg")},
+      [](StreamsBuilder& b) {
+        auto first = stream(b).selectKey([](const Str&, const Str& v) { return v; });
+        first
+            .merge(
+                b.stream("in2", in()).selectKey([](const Str& k, const Str& v) { return k + v; }))
+            .groupByKey(grouped("mrg"))
+            .count(store("mrg-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outL());
+      });
+  add("selectKey-toTable", one, {out, changelog("tts-store", Encoding::kString)},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .selectKey([](const Str&, const Str& v) { return v; })
+            .toTable(Named::as("tts"), store("tts-store", S()))
+            .toStream()
+            .to("out", outS());
+      });
+  add("table-outerJoin-filter-materialized", two, {out, changelog("ojf-store", Encoding::kString)},
+      [](StreamsBuilder& b) {
+        auto left = table(b, "left");
+        left.outerJoin(table(b, "right"),
+                       [](const std::optional<Str>& l, const std::optional<Str>& r) {
+                         return opt(l) + "|" + opt(r);
+                       })
+            .filter([](const Str&, const Str& v) { return v.size() % 2 == 1; },
+                    store("ojf-store", S()))
+            .toStream()
+            .to("out", outS());
+      });
   return f;
 }
 

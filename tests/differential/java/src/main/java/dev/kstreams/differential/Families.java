@@ -329,6 +329,102 @@ final class Families {
                     (k, v, t) -> nz(k) + ":" + nz(v) + "|" + nz(t),
                     Joined.with(S, S, S).withName("stj"))
                 .to("out", OUT_S));
+
+    // ---- Combinations: value getters through other tables, chains, user topics read back ----
+    add(
+        "through-user-topic",
+        b -> {
+          in(b).selectKey((k, v) -> nz(v)).to("mid", OUT_S);
+          b.stream("mid", IN)
+              .groupByKey(Grouped.with(S, S))
+              .count(store("mid-store", L))
+              .toStream()
+              .to("out", OUT_L);
+        });
+    add(
+        "stream-table-join-filtered-table",
+        b -> {
+          KStream<String, String> s = in(b);
+          s.join(b.table("tbl", IN).filter(Families::evenLength), (v, t) -> nz(v) + "|" + nz(t))
+              .to("out", OUT_S);
+        });
+    add(
+        "stream-table-leftJoin-mapValues-table",
+        b -> {
+          KStream<String, String> s = in(b);
+          s.leftJoin(
+                  b.table("tbl", IN).mapValues((k, v) -> nz(k) + nz(v)),
+                  (v, t) -> nz(v) + "|" + opt(t))
+              .to("out", OUT_S);
+        });
+    add(
+        "table-join-groupBy-reduce",
+        b -> {
+          KTable<String, String> left = b.table("left", IN);
+          left.join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r))
+              .groupBy(
+                  (k, v) -> KeyValue.pair(String.valueOf(nz(v).length()), nz(k)),
+                  Grouped.with("jc", S, S))
+              .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v, store("jc-store", S))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "count-join-table",
+        b -> {
+          KTable<String, Long> counts =
+              in(b).groupByKey(Grouped.with(S, S)).count(store("cj-store", L));
+          counts
+              .join(b.table("right", IN), (c, r) -> c + "|" + nz(r))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "count-mapValues-filter",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .count(store("cm-store", L))
+                .mapValues(c -> c * 10)
+                .filter((k, c) -> c % 20 == 0)
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "table-filter-groupBy-count",
+        b ->
+            b.table("in", IN)
+                .filter(Families::evenLength)
+                .groupBy((k, v) -> KeyValue.pair(nz(v), nz(k)), Grouped.with("tfg", S, S))
+                .count(store("tfg-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "merge-selectKey-groupByKey-count",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .merge(b.stream("in2", IN).selectKey((k, v) -> nz(k) + nz(v)))
+                .groupByKey(Grouped.with("mrg", S, S))
+                .count(store("mrg-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "selectKey-toTable",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .toTable(Named.as("tts"), store("tts-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-outerJoin-filter-materialized",
+        b -> {
+          KTable<String, String> left = b.table("left", IN);
+          left.outerJoin(b.table("right", IN), (l, r) -> opt(l) + "|" + opt(r))
+              .filter((k, v) -> v.length() % 2 == 1, store("ojf-store", S))
+              .toStream()
+              .to("out", OUT_S);
+        });
   }
 
   private Families() {}
