@@ -442,6 +442,45 @@ std::vector<Family> makeFamilies() {
             .toStream()
             .to("out", outS());
       });
+
+  // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
+  add("groupBy-count-generated-names", one,
+      {out_long, changelog("KSTREAM-AGGREGATE-STATE-STORE-0000000002", Encoding::kLong),
+       repartition("KSTREAM-AGGREGATE-STATE-STORE-0000000002")},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .groupBy([](const Str&, const Str& v) { return v; }, grouped())
+            .count()
+            .toStream()
+            .to("out", outL());
+      });
+  add("repartition-join-generated-names", stream_table,
+      {out, repartition("KSTREAM-REPARTITION-0000000002"),
+       changelog("tbl-STATE-STORE-0000000006", Encoding::kString)},
+      [](StreamsBuilder& b) {
+        auto s = stream(b)
+                     .selectKey([](const Str&, const Str& v) { return v; })
+                     .repartition(Repartitioned<Str, Str>::with(S(), S()));
+        s.join(table(b, "tbl"), [](const Str& v, const Str& t) {
+           return v + "|" + t;
+         }).to("out", outS());
+      });
+  add("table-groupBy-reduce-generated-names", one,
+      {out, changelog("in-STATE-STORE-0000000000", Encoding::kString),
+       changelog("KTABLE-AGGREGATE-STATE-STORE-0000000004", Encoding::kString),
+       repartition("KTABLE-AGGREGATE-STATE-STORE-0000000004")},
+      [](StreamsBuilder& b) {
+        table(b)
+            .groupBy(
+                [](const Str& k, const Str& v) {
+                  return KeyValue<Str, Str>{v, k};
+                },
+                grouped())
+            .reduce([](Str a, const Str& v) { return a + "+" + v; },
+                    [](Str a, const Str& v) { return a + "-" + v; })
+            .toStream()
+            .to("out", outS());
+      });
   return f;
 }
 

@@ -425,6 +425,32 @@ final class Families {
               .toStream()
               .to("out", OUT_S);
         });
+
+    // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
+    add(
+        "groupBy-count-generated-names",
+        b ->
+            in(b)
+                .groupBy((k, v) -> nz(v), Grouped.with(S, S))
+                .count()
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "repartition-join-generated-names",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .repartition(Repartitioned.with(S, S))
+                .join(b.table("tbl", IN), (v, t) -> nz(v) + "|" + nz(t))
+                .to("out", OUT_S));
+    add(
+        "table-groupBy-reduce-generated-names",
+        b ->
+            b.table("in", IN)
+                .groupBy((k, v) -> KeyValue.pair(nz(v), nz(k)), Grouped.with(S, S))
+                .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v)
+                .toStream()
+                .to("out", OUT_S));
   }
 
   private Families() {}
