@@ -57,6 +57,7 @@ struct Input {
   std::optional<std::string> key;
   std::optional<std::string> value;
   int64_t timestamp = 0;
+  Headers headers;
 };
 
 // One thing an input caused: a record written to an output topic, or an exception (error set,
@@ -67,16 +68,18 @@ struct Event {
   std::optional<std::string> key;
   std::optional<std::string> value;
   int64_t timestamp = 0;
+  std::string headers;  // in the wire format, which is canonical
   std::optional<std::string> error;
 
   static Event record(int index, std::string topic, std::optional<std::string> key,
-                      std::optional<std::string> value, int64_t timestamp) {
+                      std::optional<std::string> value, int64_t timestamp, std::string headers) {
     Event e;
     e.index = index;
     e.topic = std::move(topic);
     e.key = std::move(key);
     e.value = std::move(value);
     e.timestamp = timestamp;
+    e.headers = std::move(headers);
     return e;
   }
   static Event exception(int index, std::string message) {
@@ -91,7 +94,7 @@ struct Event {
       return error.has_value() && o.error.has_value() && index == o.index;
     }
     return index == o.index && topic == o.topic && key == o.key && value == o.value &&
-           timestamp == o.timestamp;
+           timestamp == o.timestamp && headers == o.headers;
   }
 };
 
@@ -157,6 +160,16 @@ std::vector<Input> generate(const Family& family, const Mode& mode, uint64_t see
     } else {
       in.timestamp = 1000 + pick(25);
     }
+    // Headers tell the records apart, so that a record forwarded with another record's headers
+    // (or none) shows; some repeat a key or have a null value, as Kafka allows.
+    const int h = pick(100);
+    if (h < 70) {
+      in.headers.add("i", std::to_string(i));
+    } else if (h < 80) {
+      in.headers.add("i", std::to_string(i)).add("i", "again");
+    } else if (h < 90) {
+      in.headers.add("n", std::nullopt);
+    }
     inputs.push_back(std::move(in));
   }
   return inputs;
@@ -185,6 +198,31 @@ std::optional<std::string> decode(const std::string& f) {
   return out;
 }
 
+// Headers: "~" for none, else key+value pairs (each field as above) separated by ",".
+std::string encodeHeaders(const Headers& headers) {
+  if (headers.empty()) return "~";
+  std::string s;
+  for (const Header& h : headers) {
+    if (!s.empty()) s += ',';
+    s += encode(h.key) + encode(h.value);
+  }
+  return s;
+}
+
+Headers decodeHeaders(const std::string& f) {
+  Headers out;
+  if (f == "~") return out;
+  std::istringstream is(f);
+  std::string pair;
+  while (std::getline(is, pair, ',')) {
+    // Hex digits never contain '=' or '-', so the value's field starts at the next one of them.
+    const size_t split = pair.find_first_of("=-", 1);
+    if (split == std::string::npos) throw std::runtime_error("bad header " + pair);
+    out.add(*decode(pair.substr(0, split)), decode(pair.substr(split)));
+  }
+  return out;
+}
+
 void writeScenario(std::ostream& os, const Scenario& s) {
   os << "S " << s.id << ' ' << s.family->name << ' ' << (s.mode->caching ? 1 : 0) << ' ';
   for (size_t i = 0; i < s.family->outputs.size(); ++i) {
@@ -193,7 +231,7 @@ void writeScenario(std::ostream& os, const Scenario& s) {
   os << '\n';
   for (const Input& in : s.inputs) {
     os << "I " << in.topic << ' ' << encode(in.key) << ' ' << encode(in.value) << ' '
-       << in.timestamp << '\n';
+       << in.timestamp << ' ' << encodeHeaders(in.headers) << '\n';
   }
   os << "E\n";
 }
@@ -215,7 +253,7 @@ std::map<int, std::vector<Event>> readReference(std::istream& is) {
     } else if (tag == "O" && current) {
       Event e;
       std::string k, v;
-      ls >> e.index >> e.topic >> k >> v >> e.timestamp;
+      ls >> e.index >> e.topic >> k >> v >> e.timestamp >> e.headers;
       e.key = decode(k);
       e.value = decode(v);
       current->push_back(std::move(e));
@@ -266,7 +304,7 @@ std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& s
   for (size_t i = 0; i < s.inputs.size(); ++i) {
     const Input& in = s.inputs[i];
     try {
-      driver->pipeRaw(in.topic, in.key, in.value, in.timestamp, {});
+      driver->pipeRaw(in.topic, in.key, in.value, in.timestamp, in.headers);
     } catch (const std::exception& e) {
       events.push_back(Event::exception(static_cast<int>(i), e.what()));
       break;
@@ -274,7 +312,8 @@ std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& s
     for (const OutputTopic& t : s.family->outputs) {
       while (auto r = driver->readRaw(t.name)) {
         events.push_back(Event::record(static_cast<int>(i), t.name, std::move(r->key),
-                                       std::move(r->value), r->timestamp));
+                                       std::move(r->value), r->timestamp,
+                                       encodeHeaders(r->headers)));
       }
     }
   }
@@ -303,17 +342,27 @@ Encoding encodingOf(const Family& f, const std::string& topic) {
   return Encoding::kBytes;
 }
 
+std::string show(const Headers& headers) {
+  if (headers.empty()) return "";
+  std::string s = " [";
+  for (const Header& h : headers) {
+    if (s.size() > 2) s += ", ";
+    s += h.key + "=" + show(h.value, Encoding::kString);
+  }
+  return s + "]";
+}
+
 std::string show(const Family& f, const Event* e) {
   if (e == nullptr) return "(nothing)";
   if (e->error) return "input #" + std::to_string(e->index) + " threw: " + *e->error;
   return "input #" + std::to_string(e->index) + " -> " + e->topic + " " +
          show(e->key, Encoding::kString) + " " + show(e->value, encodingOf(f, e->topic)) + " @" +
-         std::to_string(e->timestamp);
+         std::to_string(e->timestamp) + show(decodeHeaders(e->headers));
 }
 
 std::string show(const Input& in) {
   return in.topic + " " + show(in.key, Encoding::kString) + " " +
-         show(in.value, Encoding::kString) + " @" + std::to_string(in.timestamp);
+         show(in.value, Encoding::kString) + " @" + std::to_string(in.timestamp) + show(in.headers);
 }
 
 // Prints the first difference; returns whether the two agree.

@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -31,15 +34,16 @@ import org.apache.kafka.streams.test.TestRecord;
  * Kafka Streams' own TopologyTestDriver, writes what every input record caused to stdout.
  *
  * <p>Protocol (one token per field, separated by single spaces; a key or value is "-" for a
- * Kafka null, else "=" followed by its bytes in lower-case hex, so "=" alone is the empty string):
+ * Kafka null, else "=" followed by its bytes in lower-case hex, so "=" alone is the empty string;
+ * headers are "~" for none, else key and value fields run together, pairs separated by ","):
  *
  * <pre>
  * in:  S id family cache(0|1) out-topic,out-topic,...
- *      I topic key value timestamp            (repeated: the inputs, piped in this order)
+ *      I topic key value timestamp headers    (repeated: the inputs, piped in this order)
  *      E
  * out: S id
- *      O index topic key value timestamp      (what input number `index` caused, topics in the
- *                                              order given, records in the order written)
+ *      O index topic key value timestamp headers  (what input number `index` caused, topics in
+ *                                              the order given, records in the order written)
  *      X index message                        (input `index` threw; nothing after it is piped;
  *                                              index -1: the topology could not be built)
  *      E id
@@ -65,7 +69,8 @@ public final class Runner {
             break;
           case "I":
             scenario.inputs.add(
-                new Input(f[1], decode(f[2]), decode(f[3]), Long.parseLong(f[4])));
+                new Input(
+                    f[1], decode(f[2]), decode(f[3]), Long.parseLong(f[4]), decodeHeaders(f[5])));
             break;
           case "E":
             run(scenario, stateRoot, out);
@@ -80,7 +85,7 @@ public final class Runner {
     }
   }
 
-  private record Input(String topic, byte[] key, byte[] value, long timestamp) {}
+  private record Input(String topic, byte[] key, byte[] value, long timestamp, Headers headers) {}
 
   private static final class Scenario {
     final String id;
@@ -131,7 +136,7 @@ public final class Runner {
                 r.topic,
                 t -> driver.createInputTopic(t, new ByteArraySerializer(), new ByteArraySerializer()));
         try {
-          topic.pipeInput(r.key, r.value, r.timestamp);
+          topic.pipeInput(new TestRecord<>(r.key, r.value, r.headers, r.timestamp));
         } catch (RuntimeException e) {
           out.write("X " + i + " " + oneLine(e) + "\n");
           break;
@@ -140,7 +145,7 @@ public final class Runner {
           for (TestRecord<byte[], byte[]> rec : o.getValue().readRecordsToList()) {
             out.write(
                 "O " + i + " " + o.getKey() + " " + encode(rec.key()) + " " + encode(rec.value())
-                    + " " + rec.timestamp() + "\n");
+                    + " " + rec.timestamp() + " " + encodeHeaders(rec.headers()) + "\n");
           }
         }
       }
@@ -180,6 +185,29 @@ public final class Runner {
     StringBuilder sb = new StringBuilder(1 + 2 * b.length).append('=');
     for (byte x : b) sb.append(String.format("%02x", x & 0xff));
     return sb.toString();
+  }
+
+  private static Headers decodeHeaders(String field) {
+    RecordHeaders headers = new RecordHeaders();
+    if (field.equals("~")) return headers;
+    for (String pair : field.split(",")) {
+      // Hex digits never contain '=' or '-', so the value's field starts at the next one of them.
+      int split = 1;
+      while (pair.charAt(split) != '=' && pair.charAt(split) != '-') split++;
+      headers.add(
+          new String(decode(pair.substring(0, split)), StandardCharsets.UTF_8),
+          decode(pair.substring(split)));
+    }
+    return headers;
+  }
+
+  private static String encodeHeaders(Headers headers) {
+    StringBuilder sb = new StringBuilder();
+    for (Header h : headers) {
+      if (sb.length() > 0) sb.append(',');
+      sb.append(encode(h.key().getBytes(StandardCharsets.UTF_8))).append(encode(h.value()));
+    }
+    return sb.length() == 0 ? "~" : sb.toString();
   }
 
   private static void deleteRecursively(Path root) throws IOException {
