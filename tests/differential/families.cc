@@ -442,6 +442,30 @@ std::vector<Family> makeFamilies() {
             .toStream()
             .to("out", outS());
       });
+  add("stream-two-topics", {"in", "in2"}, {out}, [](StreamsBuilder& b) {
+    b.stream({"in", "in2"}, in()).mapValues([](Str v) { return v + "?"; }).to("out", outS());
+  });
+  add("table-mapValues-materialized-join", two, {out, changelog("mv-store", Encoding::kString)},
+      [](StreamsBuilder& b) {
+        auto left = table(b, "left").mapValues([](const Str& k, Str v) { return k + v; },
+                                               store("mv-store", S()));
+        left.join(table(b, "right"), [](const Str& l, const Str& r) { return l + "|" + r; })
+            .toStream()
+            .to("out", outS());
+      });
+  add("flatMap-groupByKey-count", one,
+      {out_long, changelog("fm-store", Encoding::kLong), repartition("fm")}, [](StreamsBuilder& b) {
+        stream(b)
+            .flatMap([](Str k, Str v) {
+              std::vector<KeyValue<Str, Str>> r;
+              for (size_t i = 0; i < v.size(); ++i) r.push_back({v.substr(i, 1), k});
+              return r;
+            })
+            .groupByKey(grouped("fm"))
+            .count(store("fm-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outL());
+      });
 
   // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
   add("groupBy-count-generated-names", one,

@@ -425,6 +425,34 @@ final class Families {
               .toStream()
               .to("out", OUT_S);
         });
+    add(
+        "stream-two-topics",
+        b -> b.stream(List.of("in", "in2"), IN).mapValues(v -> nz(v) + "?").to("out", OUT_S));
+    add(
+        "table-mapValues-materialized-join",
+        b -> {
+          KTable<String, String> left =
+              b.table("left", IN).mapValues((k, v) -> nz(k) + nz(v), store("mv-store", S));
+          left.join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "flatMap-groupByKey-count",
+        b ->
+            in(b)
+                .flatMap(
+                    (k, v) -> {
+                      List<KeyValue<String, String>> out = new ArrayList<>();
+                      for (int i = 0; i < nz(v).length(); i++) {
+                        out.add(KeyValue.pair(nz(v).substring(i, i + 1), nz(k)));
+                      }
+                      return out;
+                    })
+                .groupByKey(Grouped.with("fm", S, S))
+                .count(store("fm-store", L))
+                .toStream()
+                .to("out", OUT_L));
 
     // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
     add(
