@@ -409,7 +409,8 @@ int usage(const char* why) {
   return 2;
 }
 
-int run(int argc, char** argv) {
+// Throws std::invalid_argument for a bad command line.
+Options parseOptions(int argc, char** argv) {
   Options opt;
   if (const char* env = std::getenv("KSTREAMS_DIFF_SEEDS")) opt.seeds = std::atoi(env);
   for (int i = 1; i < argc; ++i) {
@@ -433,24 +434,24 @@ int run(int argc, char** argv) {
     } else if (a == "--verbose") {
       opt.verbose = true;
     } else {
-      return usage(("unknown argument " + a).c_str());
+      throw std::invalid_argument("unknown argument " + a);
     }
   }
+  return opt;
+}
 
-  // kstreams logs every skipped record and out-of-order update; Java's side is silent (slf4j-nop).
-  if (!opt.verbose) setLogLevel(LogLevel::kError);
-
+std::vector<Scenario> makeScenarios(const Options& opt) {
+  std::vector<uint64_t> seeds;
+  if (opt.seed) {
+    seeds.push_back(*opt.seed);
+  } else {
+    for (int s = 1; s <= opt.seeds; ++s) seeds.push_back(static_cast<uint64_t>(s));
+  }
   std::vector<Scenario> scenarios;
   for (const Family& f : families()) {
     if (!opt.family.empty() && f.name != opt.family) continue;
     for (const Mode& m : kModes) {
       if (!opt.mode.empty() && opt.mode != m.name) continue;
-      std::vector<uint64_t> seeds;
-      if (opt.seed) {
-        seeds.push_back(*opt.seed);
-      } else {
-        for (int s = 1; s <= opt.seeds; ++s) seeds.push_back(static_cast<uint64_t>(s));
-      }
       for (uint64_t seed : seeds) {
         Scenario s;
         s.id = static_cast<int>(scenarios.size());
@@ -462,8 +463,17 @@ int run(int argc, char** argv) {
       }
     }
   }
-  if (scenarios.empty()) return usage("no family or mode matches");
+  return scenarios;
+}
 
+struct Outcomes {
+  std::map<int, std::vector<Event>> reference;  // by scenario id
+  std::vector<std::vector<Event>> ours;         // by scenario id
+};
+
+// Runs the reference JVM on the whole batch while kstreams does its side. Throws
+// std::runtime_error when the reference fails.
+Outcomes runBoth(const Options& opt, const std::vector<Scenario>& scenarios) {
   const std::filesystem::path dir =
       scratchRoot() / ("kstreams-differential-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -480,46 +490,46 @@ int run(int argc, char** argv) {
     std::ofstream os(in_path);
     for (const Scenario& s : scenarios) writeScenario(os, s);
   }
-  // The JVM works through the batch while kstreams does its side.
   const std::string command =
       "'" + opt.reference + "' run <'" + in_path.string() + "' >'" + out_path.string() + "'";
   FILE* java = ::popen(command.c_str(), "r");
-  if (java == nullptr) return usage("cannot start the reference");
+  if (java == nullptr) throw std::runtime_error("cannot start " + command);
 
-  std::vector<std::vector<Event>> ours;
-  ours.reserve(scenarios.size());
-  for (const Scenario& s : scenarios) ours.push_back(runKstreams(s, dir / "state"));
+  Outcomes out;
+  out.ours.reserve(scenarios.size());
+  for (const Scenario& s : scenarios) out.ours.push_back(runKstreams(s, dir / "state"));
 
   const int status = ::pclose(java);
   if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::cerr << "kstreams_differential: the reference failed (" << command << ")\n";
-    return 2;
+    throw std::runtime_error("the reference failed (" + command + ")");
   }
-  std::map<int, std::vector<Event>> reference;
-  {
-    std::ifstream is(out_path);
-    reference = readReference(is);
+  std::ifstream is(out_path);
+  out.reference = readReference(is);
+  for (const Scenario& s : scenarios) {
+    if (!out.reference.count(s.id)) {
+      throw std::runtime_error("no reference result for scenario " + std::to_string(s.id));
+    }
   }
+  return out;
+}
 
-  // family -> mode -> {failed, total}
-  std::map<std::string, std::map<std::string, std::pair<int, int>>> table;
+// Compares every scenario, prints each mismatch and a summary; returns whether all agreed.
+bool report(const Options& opt, const std::vector<Scenario>& scenarios, const Outcomes& outcomes) {
+  // family -> mode -> {failed, run}
+  std::map<std::string, std::map<std::string, std::pair<int, int>>> cells;
   int failed = 0;
   // Topics Kafka Streams wrote, per family: a topic it never writes is misnamed here (and then
   // compares empty with empty) or the family does not exercise it.
   std::map<std::string, std::set<std::string>> written;
   std::map<std::string, int> scenarios_of;
   for (const Scenario& s : scenarios) {
-    auto it = reference.find(s.id);
-    if (it == reference.end()) {
-      std::cerr << "kstreams_differential: no reference result for scenario " << s.id << "\n";
-      return 2;
-    }
-    const bool ok = compare(s, it->second, ours[s.id], opt.verbose);
-    for (const Event& e : it->second) {
+    const std::vector<Event>& java = outcomes.reference.at(s.id);
+    const bool ok = compare(s, java, outcomes.ours[s.id], opt.verbose);
+    for (const Event& e : java) {
       if (!e.error) written[s.family->name].insert(e.topic);
     }
     scenarios_of[s.family->name]++;
-    auto& cell = table[s.family->name][s.mode->name];
+    auto& cell = cells[s.family->name][s.mode->name];
     cell.second++;
     if (!ok) {
       cell.first++;
@@ -544,7 +554,7 @@ int run(int argc, char** argv) {
             << (opt.nulls ? "" : " (no null keys or values)") << "\n";
   if (failed > 0) {
     std::cout << "failing family x mode (failed/run):\n";
-    for (const auto& [family, modes] : table) {
+    for (const auto& [family, modes] : cells) {
       for (const auto& [mode, cell] : modes) {
         if (cell.first > 0) {
           std::cout << "  " << family << " x " << mode << ": " << cell.first << "/" << cell.second
@@ -553,7 +563,22 @@ int run(int argc, char** argv) {
       }
     }
   }
-  return failed == 0 && silent == 0 ? 0 : 1;
+  return failed == 0 && silent == 0;
+}
+
+int run(int argc, char** argv) {
+  Options opt;
+  try {
+    opt = parseOptions(argc, argv);
+  } catch (const std::exception& e) {
+    return usage(e.what());
+  }
+  // kstreams logs every skipped record and out-of-order update; Java's side is silent (slf4j-nop).
+  if (!opt.verbose) setLogLevel(LogLevel::kError);
+  const std::vector<Scenario> scenarios = makeScenarios(opt);
+  if (scenarios.empty()) return usage("no family or mode matches");
+  const Outcomes outcomes = runBoth(opt, scenarios);
+  return report(opt, scenarios, outcomes) ? 0 : 1;
 }
 
 }  // namespace
