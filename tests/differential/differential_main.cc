@@ -236,9 +236,14 @@ void writeScenario(std::ostream& os, const Scenario& s) {
   os << "E\n";
 }
 
-// Results by scenario id.
-std::map<int, std::vector<Event>> readReference(std::istream& is) {
-  std::map<int, std::vector<Event>> out;
+struct ReferenceOutput {
+  std::set<std::string> families;               // the families the Java side knows
+  std::map<int, std::vector<Event>> scenarios;  // results by scenario id
+};
+
+ReferenceOutput readReference(std::istream& is) {
+  ReferenceOutput result;
+  auto& out = result.scenarios;
   std::string line;
   std::vector<Event>* current = nullptr;
   while (std::getline(is, line)) {
@@ -246,7 +251,11 @@ std::map<int, std::vector<Event>> readReference(std::istream& is) {
     std::istringstream ls(line);
     std::string tag;
     ls >> tag;
-    if (tag == "S") {
+    if (tag == "F") {
+      std::string name;
+      ls >> name;
+      result.families.insert(name);
+    } else if (tag == "S") {
       int id;
       ls >> id;
       current = &out[id];
@@ -270,7 +279,7 @@ std::map<int, std::vector<Event>> readReference(std::istream& is) {
       throw std::runtime_error("reference: unexpected line: " + line);
     }
   }
-  return out;
+  return result;
 }
 
 // ---- The kstreams side ----
@@ -467,8 +476,8 @@ std::vector<Scenario> makeScenarios(const Options& opt) {
 }
 
 struct Outcomes {
-  std::map<int, std::vector<Event>> reference;  // by scenario id
-  std::vector<std::vector<Event>> ours;         // by scenario id
+  ReferenceOutput reference;
+  std::vector<std::vector<Event>> ours;  // by scenario id
 };
 
 // Runs the reference JVM on the whole batch while kstreams does its side. Throws
@@ -506,7 +515,7 @@ Outcomes runBoth(const Options& opt, const std::vector<Scenario>& scenarios) {
   std::ifstream is(out_path);
   out.reference = readReference(is);
   for (const Scenario& s : scenarios) {
-    if (!out.reference.count(s.id)) {
+    if (!out.reference.scenarios.count(s.id)) {
       throw std::runtime_error("no reference result for scenario " + std::to_string(s.id));
     }
   }
@@ -523,7 +532,7 @@ bool report(const Options& opt, const std::vector<Scenario>& scenarios, const Ou
   std::map<std::string, std::set<std::string>> written;
   std::map<std::string, int> scenarios_of;
   for (const Scenario& s : scenarios) {
-    const std::vector<Event>& java = outcomes.reference.at(s.id);
+    const std::vector<Event>& java = outcomes.reference.scenarios.at(s.id);
     const bool ok = compare(s, java, outcomes.ours[s.id], opt.verbose);
     for (const Event& e : java) {
       if (!e.error) written[s.family->name].insert(e.topic);
@@ -534,6 +543,22 @@ bool report(const Options& opt, const std::vector<Scenario>& scenarios, const Ou
     if (!ok) {
       cell.first++;
       failed++;
+    }
+  }
+  // Each family exists on both sides, so that adding one to only one list cannot go unnoticed.
+  int unpaired = 0;
+  std::set<std::string> ours;
+  for (const Family& f : families()) ours.insert(f.name);
+  for (const std::string& name : outcomes.reference.families) {
+    if (!ours.count(name)) {
+      std::cout << "UNPAIRED " << name << ": in Families.java, not in families.cc\n";
+      unpaired++;
+    }
+  }
+  for (const std::string& name : ours) {
+    if (!outcomes.reference.families.count(name)) {
+      std::cout << "UNPAIRED " << name << ": in families.cc, not in Families.java\n";
+      unpaired++;
     }
   }
   int silent = 0;
@@ -563,7 +588,7 @@ bool report(const Options& opt, const std::vector<Scenario>& scenarios, const Ou
       }
     }
   }
-  return failed == 0 && silent == 0;
+  return failed == 0 && silent == 0 && unpaired == 0;
 }
 
 int run(int argc, char** argv) {

@@ -50,6 +50,10 @@ final class Families {
     f.accept(builder);
   }
 
+  static Iterable<String> names() {
+    return FAMILIES.keySet();
+  }
+
   private static String nz(String s) {
     return s == null ? "" : s;
   }

@@ -41,7 +41,8 @@ import org.apache.kafka.streams.test.TestRecord;
  * in:  S id family cache(0|1) out-topic,out-topic,...
  *      I topic key value timestamp headers    (repeated: the inputs, piped in this order)
  *      E
- * out: S id
+ * out: F family                               (first, once per family this side knows)
+ *      S id
  *      O index topic key value timestamp headers  (what input number `index` caused, topics in
  *                                              the order given, records in the order written)
  *      X index message                        (input `index` threw; nothing after it is piped;
@@ -58,6 +59,7 @@ public final class Runner {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out =
             new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))) {
+      for (String family : Families.names()) out.write("F " + family + "\n");
       String line;
       Scenario scenario = null;
       while ((line = in.readLine()) != null) {
