@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -294,11 +295,29 @@ std::filesystem::path scratchRoot() {
   return std::filesystem::temp_directory_path();
 }
 
+// Appends an event per line of what print() wrote to `file`. Kafka Streams flushes the file only
+// when its driver closes, so both sides read it then and attribute the lines to no input
+// (`index` = the number of inputs).
+void readPrinted(const std::filesystem::path& file, int index, std::vector<Event>& events) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t start = 0;
+  for (size_t p = 0; p < all.size(); ++p) {
+    if (all[p] != '\n') continue;
+    events.push_back(
+        Event::record(index, kPrintFile, std::nullopt, all.substr(start, p - start), 0, "~"));
+    start = p + 1;
+  }
+}
+
 std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& state_dir) {
   std::vector<Event> events;
   StreamsConfig config{{"application.id", "diff"},
                        {"state.dir", state_dir.string()},
                        {"statestore.cache.max.bytes", s.mode->caching ? "10485760" : "0"}};
+  const std::filesystem::path print_file =
+      state_dir.parent_path() / (std::to_string(s.id) + ".print");
+  printPath() = print_file.string();
   StreamsBuilder builder;
   std::optional<Topology> topology;
   std::unique_ptr<TopologyTestDriver> driver;
@@ -319,6 +338,7 @@ std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& s
       break;
     }
     for (const OutputTopic& t : s.family->outputs) {
+      if (t.name == kPrintFile) continue;
       while (auto r = driver->readRaw(t.name)) {
         events.push_back(Event::record(static_cast<int>(i), t.name, std::move(r->key),
                                        std::move(r->value), r->timestamp,
@@ -326,6 +346,13 @@ std::vector<Event> runKstreams(const Scenario& s, const std::filesystem::path& s
       }
     }
   }
+  driver.reset();
+  topology.reset();  // closes the print() file
+  for (const OutputTopic& t : s.family->outputs) {
+    if (t.name == kPrintFile) readPrinted(print_file, static_cast<int>(s.inputs.size()), events);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(print_file, ignored);
   return events;
 }
 
@@ -395,6 +422,8 @@ bool compare(const Scenario& s, const std::vector<Event>& java, const std::vecto
     }
     std::cout << "  first input with a null key or value: "
               << (first_null < 0 ? std::string("none") : "#" + std::to_string(first_null)) << "\n";
+  } else if (index == static_cast<int>(s.inputs.size())) {
+    std::cout << "  after the last input (print() files are compared when the drivers close)\n";
   }
   std::cout << "  Kafka Streams: " << show(*s.family, j) << "\n";
   std::cout << "  kstreams:      " << show(*s.family, o) << "\n";

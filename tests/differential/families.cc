@@ -467,6 +467,14 @@ std::vector<Family> makeFamilies() {
             .to("out", outL());
       });
 
+  // ---- print(): Kafka Streams' line format ----
+  const OutputTopic print_file{kPrintFile, Encoding::kString};
+  add("print", one, {print_file},
+      [](StreamsBuilder& b) { stream(b).print(Printed<Str, Str>::toFile(printPath())); });
+  add("table-print", one, {print_file}, [](StreamsBuilder& b) {
+    table(b).toStream().print(Printed<Str, std::optional<Str>>::toFile(printPath()));
+  });
+
   // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
   add("groupBy-count-generated-names", one,
       {out_long, changelog("KSTREAM-AGGREGATE-STATE-STORE-0000000002", Encoding::kLong),
@@ -509,6 +517,11 @@ std::vector<Family> makeFamilies() {
 }
 
 }  // namespace
+
+std::string& printPath() {
+  static std::string path;
+  return path;
+}
 
 const std::vector<Family>& families() {
   static const std::vector<Family> all = makeFamilies();

@@ -19,6 +19,9 @@ namespace kstreams::differential {
 // How to show a topic's values in a report (the comparison itself is on bytes).
 enum class Encoding { kString, kLong, kBytes };
 
+// A topic, or kPrintFile: the lines print() writes to printPath(), each compared as a value.
+inline constexpr const char* kPrintFile = "@print";
+
 struct OutputTopic {
   std::string name;
   Encoding encoding = Encoding::kString;
@@ -37,5 +40,8 @@ struct Family {
 
 // Every family, in a fixed order.
 const std::vector<Family>& families();
+
+// The file the print() families write to; the suite sets it before building each scenario.
+std::string& printPath();
 
 }  // namespace kstreams::differential

@@ -18,6 +18,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
@@ -43,6 +44,9 @@ final class Families {
   private static final Produced<String, Long> OUT_L = Produced.with(S, L);
 
   private static final Map<String, Consumer<StreamsBuilder>> FAMILIES = new LinkedHashMap<>();
+
+  /** The file the print() families write to; the runner sets it before building each scenario. */
+  static String printPath;
 
   static void build(String family, StreamsBuilder builder) {
     Consumer<StreamsBuilder> f = FAMILIES.get(family);
@@ -457,6 +461,10 @@ final class Families {
                 .count(store("fm-store", L))
                 .toStream()
                 .to("out", OUT_L));
+
+    // ---- print(): Kafka Streams' line format ----
+    add("print", b -> in(b).print(Printed.toFile(printPath)));
+    add("table-print", b -> b.table("in", IN).toStream().print(Printed.toFile(printPath)));
 
     // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
     add(

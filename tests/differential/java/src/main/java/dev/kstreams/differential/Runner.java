@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,6 +50,11 @@ import org.apache.kafka.streams.test.TestRecord;
  *                                              index -1: the topology could not be built)
  *      E id
  * </pre>
+ *
+ * The output "topic" @print is the file the print() families write. Kafka Streams flushes a
+ * print() file only when the driver closes, so its lines are reported after the last input, with
+ * index = the number of inputs, each as a record with a null key, the line as value, timestamp 0
+ * and no headers.
  *
  * Scenarios are independent: each gets its own driver and state directory.
  */
@@ -112,6 +118,8 @@ public final class Runner {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(s.id).toString());
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, s.caching ? 10 * 1024 * 1024 : 0);
     TopologyTestDriver driver;
+    Path printFile = stateRoot.resolve(s.id + ".print");
+    Families.printPath = printFile.toString();
     try {
       StreamsBuilder builder = new StreamsBuilder();
       Families.build(s.family, builder);
@@ -126,6 +134,7 @@ public final class Runner {
       Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
       Map<String, TestOutputTopic<byte[], byte[]>> outputs = new LinkedHashMap<>();
       for (String topic : s.outputs) {
+        if (topic.equals("@print")) continue;
         outputs.put(
             topic,
             driver.createOutputTopic(
@@ -150,6 +159,7 @@ public final class Runner {
                     + " " + rec.timestamp() + " " + encodeHeaders(rec.headers()) + "\n");
           }
         }
+
       }
     } finally {
       try {
@@ -157,6 +167,17 @@ public final class Runner {
       } catch (RuntimeException ignored) {
         // A driver whose task threw may fail to close; the scenario's result is already written.
       }
+      if (s.outputs.contains("@print") && Files.exists(printFile)) {
+        byte[] all = Files.readAllBytes(printFile);
+        int start = 0;
+        for (int p = 0; p < all.length; p++) {
+          if (all[p] != '\n') continue;
+          byte[] line = Arrays.copyOfRange(all, start, p);
+          out.write("O " + s.inputs.size() + " @print - " + encode(line) + " 0 ~\n");
+          start = p + 1;
+        }
+      }
+      Files.deleteIfExists(printFile);
     }
     out.write("E " + s.id + "\n");
     out.flush();
