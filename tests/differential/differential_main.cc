@@ -10,7 +10,10 @@
 // KSTREAMS_DIFF_SEEDS). All scenarios go to one JVM (the reference script) in one batch, which
 // runs while kstreams does its side. Exit status 0 when every scenario matched, 1 otherwise (each
 // mismatch prints the seed, the input that caused it and the first differing record of each
-// side), 2 on a usage or infrastructure error.
+// side; a family whose listed topic Kafka Streams never writes, or that only one side knows, fails
+// too), 2 on a usage or infrastructure error.
+//
+// Used from one thread; the only other process is the reference JVM.
 #include <sys/wait.h>
 #include <unistd.h>
 
