@@ -1,0 +1,497 @@
+package dev.kstreams.differential;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Joined;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Printed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The topologies of the differential suite, one entry per family. Each must be built exactly as
+ * its twin in tests/differential/families.cc: same operators in the same order, same names for
+ * stores and repartition topics, same serdes (String in, String or Long out).
+ *
+ * <p>The C++ functions take std::string, which reads a Kafka null as "" (kstreams/serdes.h); the
+ * functions here see Java's null and go through nz() so that both sides compute the same thing
+ * from the same input, and what differs is the library's handling of the null around them.
+ */
+final class Families {
+  private static final Serde<String> S = Serdes.String();
+  private static final Serde<Long> L = Serdes.Long();
+  private static final Consumed<String, String> IN = Consumed.with(S, S);
+  private static final Produced<String, String> OUT_S = Produced.with(S, S);
+  private static final Produced<String, Long> OUT_L = Produced.with(S, L);
+
+  private static final Map<String, Consumer<StreamsBuilder>> FAMILIES = new LinkedHashMap<>();
+
+  /** The file the print() families write to; the runner sets it before building each scenario. */
+  static String printPath;
+
+  static void build(String family, StreamsBuilder builder) {
+    Consumer<StreamsBuilder> f = FAMILIES.get(family);
+    if (f == null) throw new IllegalArgumentException("unknown family " + family);
+    f.accept(builder);
+  }
+
+  static Iterable<String> names() {
+    return FAMILIES.keySet();
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static String opt(String s) {
+    return s == null ? "null" : s;
+  }
+
+  private static boolean evenLength(String k, String v) {
+    return nz(v).length() % 2 == 0;
+  }
+
+  private static KStream<String, String> in(StreamsBuilder b) {
+    return b.stream("in", IN);
+  }
+
+  private static <VA> Materialized<String, VA, KeyValueStore<Bytes, byte[]>> store(
+      String name, Serde<VA> valueSerde) {
+    return Materialized.<String, VA, KeyValueStore<Bytes, byte[]>>as(name)
+        .withKeySerde(S)
+        .withValueSerde(valueSerde);
+  }
+
+  private static void add(String name, Consumer<StreamsBuilder> f) {
+    FAMILIES.put(name, f);
+  }
+
+  static {
+    // ---- Stateless ----
+    add("passthrough", b -> in(b).to("out", OUT_S));
+    add("filter", b -> in(b).filter(Families::evenLength).to("out", OUT_S));
+    add("filterNot", b -> in(b).filterNot(Families::evenLength).to("out", OUT_S));
+    add(
+        "map",
+        b -> in(b).map((k, v) -> KeyValue.pair(nz(v), nz(k) + ":" + nz(v))).to("out", OUT_S));
+    add("mapValues", b -> in(b).mapValues(v -> nz(v) + "!").to("out", OUT_S));
+    add(
+        "mapValuesWithKey",
+        b -> in(b).mapValues((k, v) -> nz(k) + "=" + nz(v)).to("out", OUT_S));
+    add(
+        "flatMap",
+        b ->
+            in(b)
+                .flatMap(
+                    (k, v) -> {
+                      List<KeyValue<String, String>> out = new ArrayList<>();
+                      for (int i = 0; i < nz(v).length(); i++) {
+                        out.add(KeyValue.pair(nz(k) + i, nz(v).substring(i, i + 1)));
+                      }
+                      return out;
+                    })
+                .to("out", OUT_S));
+    add(
+        "flatMapValues",
+        b ->
+            in(b)
+                .flatMapValues(
+                    v -> {
+                      List<String> out = new ArrayList<>();
+                      for (int i = 0; i < nz(v).length(); i++) out.add(nz(v).substring(0, i + 1));
+                      return out;
+                    })
+                .to("out", OUT_S));
+    add("selectKey", b -> in(b).selectKey((k, v) -> nz(v)).to("out", OUT_S));
+    add("peek", b -> in(b).peek((k, v) -> {}).to("out", OUT_S));
+    add(
+        "split",
+        b ->
+            in(b)
+                .split(Named.as("split-"))
+                .branch((k, v) -> nz(k).equals("a"), Branched.withConsumer(s -> s.to("out-a", OUT_S)))
+                .branch(
+                    (k, v) -> nz(v).length() > 1, Branched.withConsumer(s -> s.to("out-b", OUT_S)))
+                .defaultBranch(Branched.withConsumer(s -> s.to("out-c", OUT_S))));
+    add("merge", b -> in(b).merge(b.stream("in2", IN)).to("out", OUT_S));
+    add(
+        "repartition",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .repartition(Repartitioned.with(S, S).withName("rp"))
+                .mapValues((k, v) -> nz(k) + "/" + nz(v))
+                .to("out", OUT_S));
+    add(
+        "processValues",
+        b ->
+            in(b)
+                .processValues(
+                    () ->
+                        new ContextualFixedKeyProcessor<String, String, String>() {
+                          @Override
+                          public void process(FixedKeyRecord<String, String> r) {
+                            context()
+                                .forward(
+                                    r.withValue(nz(r.value()).toUpperCase())
+                                        .withTimestamp(r.timestamp() + 1));
+                          }
+                        })
+                .to("out", OUT_S));
+    add(
+        "process",
+        b ->
+            in(b)
+                .process(
+                    () ->
+                        new ContextualProcessor<String, String, String, String>() {
+                          @Override
+                          public void process(Record<String, String> r) {
+                            context().forward(r.withKey(nz(r.value())).withValue(nz(r.key())));
+                            if (nz(r.value()).length() > 1) {
+                              context().forward(r.withValue("twice"));
+                            }
+                          }
+                        })
+                .to("out", OUT_S));
+
+    // ---- KGroupedStream ----
+    add(
+        "groupByKey-count",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .count(store("count-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "groupByKey-reduce",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .reduce((a, v) -> a + "|" + v, store("reduce-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "groupByKey-aggregate",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .aggregate(() -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), store("agg-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "groupBy-count",
+        b ->
+            in(b)
+                .groupBy((k, v) -> nz(v), Grouped.with("gb", S, S))
+                .count(store("gb-count-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "groupBy-reduce",
+        b ->
+            in(b)
+                .groupBy((k, v) -> String.valueOf(nz(v).length()), Grouped.with("gbr", S, S))
+                .reduce((a, v) -> a + "|" + v, store("gbr-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "selectKey-groupByKey-aggregate",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .groupByKey(Grouped.with("skg", S, S))
+                .aggregate(() -> "", (k, v, agg) -> agg + "<" + nz(v) + ">", store("skg-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "toTable",
+        b -> in(b).toTable(store("tt-store", S)).toStream().to("out", OUT_S));
+
+    // ---- KTable ----
+    add("table", b -> b.table("in", IN).toStream().to("out", OUT_S));
+    add(
+        "table-materialized",
+        b -> b.table("in", IN, store("t-store", S)).toStream().to("out", OUT_S));
+    add(
+        "table-filter",
+        b -> b.table("in", IN).filter(Families::evenLength).toStream().to("out", OUT_S));
+    add(
+        "table-filterNot-materialized-source",
+        b ->
+            b.table("in", IN, store("tf-src", S))
+                .filterNot(Families::evenLength)
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-filter-materialized",
+        b ->
+            b.table("in", IN)
+                .filter(Families::evenLength, store("tf-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-mapValues",
+        b -> b.table("in", IN).mapValues((k, v) -> nz(k) + "=" + nz(v)).toStream().to("out", OUT_S));
+    add(
+        "table-groupBy-count",
+        b ->
+            b.table("in", IN)
+                .groupBy(
+                    (k, v) -> KeyValue.pair(String.valueOf(nz(v).length()), nz(v)),
+                    Grouped.with("tgb", S, S))
+                .count(store("tgb-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "table-groupBy-reduce",
+        b ->
+            b.table("in", IN)
+                .groupBy(
+                    (k, v) -> KeyValue.pair(String.valueOf(nz(v).length()), nz(k) + nz(v)),
+                    Grouped.with("tgr", S, S))
+                .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v, store("tgr-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-groupBy-aggregate",
+        b ->
+            b.table("in", IN)
+                .groupBy((k, v) -> KeyValue.pair(nz(v), nz(k)), Grouped.with("tga", S, S))
+                .aggregate(
+                    () -> 0L,
+                    (k, v, agg) -> agg + 1 + nz(v).length(),
+                    (k, v, agg) -> agg - 1 - nz(v).length(),
+                    store("tga-store", L))
+                .toStream()
+                .to("out", OUT_L));
+
+    // ---- Joins ----
+    add(
+        "table-join",
+        b ->
+            b.table("left", IN)
+                .join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-leftJoin",
+        b ->
+            b.table("left", IN)
+                .leftJoin(b.table("right", IN), (l, r) -> nz(l) + "|" + opt(r))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-outerJoin",
+        b ->
+            b.table("left", IN)
+                .outerJoin(b.table("right", IN), (l, r) -> opt(l) + "|" + opt(r))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-join-materialized",
+        b ->
+            b.table("left", IN, store("jl-store", S))
+                .join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r), store("j-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "stream-table-join",
+        b ->
+            in(b)
+                .join(b.table("tbl", IN), (v, t) -> nz(v) + "|" + nz(t))
+                .to("out", OUT_S));
+    add(
+        "stream-table-leftJoin",
+        b ->
+            in(b)
+                .leftJoin(b.table("tbl", IN), (v, t) -> nz(v) + "|" + opt(t))
+                .to("out", OUT_S));
+    add(
+        "selectKey-stream-table-join",
+        b ->
+            in(b)
+                .selectKey((k, v) -> String.valueOf((char) ('a' + nz(v).length())))
+                .join(
+                    b.table("tbl", IN),
+                    (k, v, t) -> nz(k) + ":" + nz(v) + "|" + nz(t),
+                    Joined.with(S, S, S).withName("stj"))
+                .to("out", OUT_S));
+
+    // ---- Combinations: value getters through other tables, chains, user topics read back ----
+    add(
+        "through-user-topic",
+        b -> {
+          in(b).selectKey((k, v) -> nz(v)).to("mid", OUT_S);
+          b.stream("mid", IN)
+              .groupByKey(Grouped.with(S, S))
+              .count(store("mid-store", L))
+              .toStream()
+              .to("out", OUT_L);
+        });
+    add(
+        "stream-table-join-filtered-table",
+        b -> {
+          KStream<String, String> s = in(b);
+          s.join(b.table("tbl", IN).filter(Families::evenLength), (v, t) -> nz(v) + "|" + nz(t))
+              .to("out", OUT_S);
+        });
+    add(
+        "stream-table-leftJoin-mapValues-table",
+        b -> {
+          KStream<String, String> s = in(b);
+          s.leftJoin(
+                  b.table("tbl", IN).mapValues((k, v) -> nz(k) + nz(v)),
+                  (v, t) -> nz(v) + "|" + opt(t))
+              .to("out", OUT_S);
+        });
+    add(
+        "table-join-groupBy-reduce",
+        b -> {
+          KTable<String, String> left = b.table("left", IN);
+          left.join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r))
+              .groupBy(
+                  (k, v) -> KeyValue.pair(String.valueOf(nz(v).length()), nz(k)),
+                  Grouped.with("jc", S, S))
+              .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v, store("jc-store", S))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "count-join-table",
+        b -> {
+          KTable<String, Long> counts =
+              in(b).groupByKey(Grouped.with(S, S)).count(store("cj-store", L));
+          counts
+              .join(b.table("right", IN), (c, r) -> c + "|" + nz(r))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "count-mapValues-filter",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .count(store("cm-store", L))
+                .mapValues(c -> c * 10)
+                .filter((k, c) -> c % 20 == 0)
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "table-filter-groupBy-count",
+        b ->
+            b.table("in", IN)
+                .filter(Families::evenLength)
+                .groupBy((k, v) -> KeyValue.pair(nz(v), nz(k)), Grouped.with("tfg", S, S))
+                .count(store("tfg-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "merge-selectKey-groupByKey-count",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .merge(b.stream("in2", IN).selectKey((k, v) -> nz(k) + nz(v)))
+                .groupByKey(Grouped.with("mrg", S, S))
+                .count(store("mrg-store", L))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "selectKey-toTable",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .toTable(Named.as("tts"), store("tts-store", S))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "table-outerJoin-filter-materialized",
+        b -> {
+          KTable<String, String> left = b.table("left", IN);
+          left.outerJoin(b.table("right", IN), (l, r) -> opt(l) + "|" + opt(r))
+              .filter((k, v) -> v.length() % 2 == 1, store("ojf-store", S))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "stream-two-topics",
+        b -> b.stream(List.of("in", "in2"), IN).mapValues(v -> nz(v) + "?").to("out", OUT_S));
+    add(
+        "table-mapValues-materialized-join",
+        b -> {
+          KTable<String, String> left =
+              b.table("left", IN).mapValues((k, v) -> nz(k) + nz(v), store("mv-store", S));
+          left.join(b.table("right", IN), (l, r) -> nz(l) + "|" + nz(r))
+              .toStream()
+              .to("out", OUT_S);
+        });
+    add(
+        "flatMap-groupByKey-count",
+        b ->
+            in(b)
+                .flatMap(
+                    (k, v) -> {
+                      List<KeyValue<String, String>> out = new ArrayList<>();
+                      for (int i = 0; i < nz(v).length(); i++) {
+                        out.add(KeyValue.pair(nz(v).substring(i, i + 1), nz(k)));
+                      }
+                      return out;
+                    })
+                .groupByKey(Grouped.with("fm", S, S))
+                .count(store("fm-store", L))
+                .toStream()
+                .to("out", OUT_L));
+
+    // ---- print(): Kafka Streams' line format ----
+    add("print", b -> in(b).print(Printed.toFile(printPath)));
+    add("table-print", b -> b.table("in", IN).toStream().print(Printed.toFile(printPath)));
+
+    // ---- Generated names: the topics of unnamed stores and repartitions are Kafka's too ----
+    add(
+        "groupBy-count-generated-names",
+        b ->
+            in(b)
+                .groupBy((k, v) -> nz(v), Grouped.with(S, S))
+                .count()
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "repartition-join-generated-names",
+        b ->
+            in(b)
+                .selectKey((k, v) -> nz(v))
+                .repartition(Repartitioned.with(S, S))
+                .join(b.table("tbl", IN), (v, t) -> nz(v) + "|" + nz(t))
+                .to("out", OUT_S));
+    add(
+        "table-groupBy-reduce-generated-names",
+        b ->
+            b.table("in", IN)
+                .groupBy((k, v) -> KeyValue.pair(nz(v), nz(k)), Grouped.with(S, S))
+                .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v)
+                .toStream()
+                .to("out", OUT_S));
+  }
+
+  private Families() {}
+}
