@@ -578,8 +578,9 @@ TEST_F(RocksDbStoreTest, CloseWaitsForConcurrentReaders) {
   for (int i = 0; i < 1000; ++i) KS_ASSERT_OK(store->put("k" + std::to_string(i), "v"));
   std::atomic<bool> stop{false};
   std::atomic<int> unexpected{0};
+  std::atomic<int> rounds{0};
   std::thread reader([&] {
-    while (!stop.load()) {
+    for (; !stop.load(); rounds.fetch_add(1)) {
       auto v = store->get("k1");
       if (!v.ok() && v.status().code() != absl::StatusCode::kFailedPrecondition) ++unexpected;
       auto it = store->all();
@@ -592,9 +593,14 @@ TEST_F(RocksDbStoreTest, CloseWaitsForConcurrentReaders) {
       }
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Close while the reader is mid-way, then let it read the closed store a few times.
+  auto waitForRounds = [&](int n) {
+    const int target = rounds.load() + n;
+    while (rounds.load() < target) std::this_thread::yield();
+  };
+  waitForRounds(3);
   KS_EXPECT_OK(store->close());
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  waitForRounds(3);
   stop = true;
   reader.join();
   EXPECT_EQ(unexpected.load(), 0);
