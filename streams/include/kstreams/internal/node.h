@@ -194,13 +194,22 @@ class SourceNode final : public SourceNodeBase {
     context_ = &context;
     key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), name(), "key");
     value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), name(), "value");
+    key_reads_null_ = key_serde_->deserializesNull();
+    value_reads_null_ = value_serde_->deserializesNull();
   }
 
   void processRaw(const RawRecord& raw) override {
     std::optional<Record<K, V>> record;
     try {
-      record.emplace(key_serde_->deserialize(raw.topic, raw.key),
-                     value_serde_->deserialize(raw.topic, raw.value), raw.timestamp, raw.headers);
+      bool null_key = false;
+      bool null_value = false;
+      record.emplace(serdes_internal::deserializeOrNull(*key_serde_, key_reads_null_, raw.topic,
+                                                        raw.key, &null_key),
+                     serdes_internal::deserializeOrNull(*value_serde_, value_reads_null_, raw.topic,
+                                                        raw.value, &null_value),
+                     raw.timestamp, raw.headers);
+      RecordNulls::markKey(*record, null_key);
+      RecordNulls::markValue(*record, null_value);
     } catch (const std::exception& e) {
       context_->onDeserializationError(raw, e.what());
       return;
@@ -213,6 +222,8 @@ class SourceNode final : public SourceNodeBase {
  private:
   SerdePtr<K> key_serde_;
   SerdePtr<V> value_serde_;
+  bool key_reads_null_ = false;
+  bool value_reads_null_ = false;
   std::vector<TypedNode<K, V>*> children_;
   TaskContext* context_ = nullptr;
 };
@@ -236,11 +247,15 @@ class SinkNode final : public TypedNode<K, V> {
   }
 
   void process(Record<K, V> record) override {
-    // Buffers are reused across records: no allocation once they have grown.
+    // Buffers are reused across records: no allocation once they have grown. A key or value
+    // marked null is a Kafka null whatever the serde would make of its placeholder; a null key
+    // leaves the partition to the producer's partitioner (random for null keys, as in Java).
     key_buf_.clear();
     value_buf_.clear();
-    const bool has_key = key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
-    const bool has_value = value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
+    const bool has_key = !RecordNulls::keyMarked(record) &&
+                         key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
+    const bool has_value = !RecordNulls::valueMarked(record) &&
+                           value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
     context_->send(resolved_topic_, -1,
                    has_key ? std::optional<std::string_view>(key_buf_) : std::nullopt,
                    has_value ? std::optional<std::string_view>(value_buf_) : std::nullopt,
