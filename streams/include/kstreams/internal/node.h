@@ -201,15 +201,12 @@ class SourceNode final : public SourceNodeBase {
   void processRaw(const RawRecord& raw) override {
     std::optional<Record<K, V>> record;
     try {
-      bool null_key = false;
-      bool null_value = false;
-      record.emplace(serdes_internal::deserializeOrNull(*key_serde_, key_reads_null_, raw.topic,
-                                                        raw.key, &null_key),
-                     serdes_internal::deserializeOrNull(*value_serde_, value_reads_null_, raw.topic,
-                                                        raw.value, &null_value),
-                     raw.timestamp, raw.headers);
-      RecordNulls::markKey(*record, null_key);
-      RecordNulls::markValue(*record, null_value);
+      if (raw.key && raw.value) [[likely]] {
+        record.emplace(key_serde_->deserialize(raw.topic, raw.key),
+                       value_serde_->deserialize(raw.topic, raw.value), raw.timestamp, raw.headers);
+      } else {
+        deserializeWithNulls(raw, record);
+      }
     } catch (const std::exception& e) {
       context_->onDeserializationError(raw, e.what());
       return;
@@ -220,6 +217,20 @@ class SourceNode final : public SourceNodeBase {
   }
 
  private:
+  // A key or value is a Kafka null: off the common path.
+  [[gnu::noinline]] void deserializeWithNulls(const RawRecord& raw,
+                                              std::optional<Record<K, V>>& record) const {
+    bool null_key = false;
+    bool null_value = false;
+    record.emplace(serdes_internal::deserializeOrNull(*key_serde_, key_reads_null_, raw.topic,
+                                                      raw.key, &null_key),
+                   serdes_internal::deserializeOrNull(*value_serde_, value_reads_null_, raw.topic,
+                                                      raw.value, &null_value),
+                   raw.timestamp, raw.headers);
+    RecordNulls::markKey(*record, null_key);
+    RecordNulls::markValue(*record, null_value);
+  }
+
   SerdePtr<K> key_serde_;
   SerdePtr<V> value_serde_;
   bool key_reads_null_ = false;
