@@ -449,5 +449,26 @@ TEST(JoinNulls, StreamTableJoinsDropNullValues) {
             (std::vector<RawKV>{{std::nullopt, "L:v|R:null", 6}, {"", "L:w|R:empty-key", 7}}));
 }
 
+// KTableKTableJoin over String tables: a Kafka null value deletes, so the join forwards a
+// tombstone; a null key never reaches the join (KTableSource skips it), "" is a key.
+TEST(JoinNulls, TableTableJoinSeesTombstonesNotEmptyValues) {
+  StreamsBuilder builder;
+  auto left = builder.table("left", Consumed(S(), S()));
+  auto right = builder.stream("right", Consumed(S(), S())).toTable();
+  left.join(right, [](const Str& l, const Str& r) { return l + "+" + r; })
+      .toStream()
+      .to("out", Produced(S(), S()));
+  Topology topology = builder.build();
+  TopologyTestDriver driver(topology, StreamsConfig{{"statestore.cache.max.bytes", "0"}});
+  driver.pipeRaw("left", "a", "l", 1, {});
+  driver.pipeRaw("right", "a", "r", 2, {});
+  driver.pipeRaw("right", std::nullopt, "x", 3, {});
+  driver.pipeRaw("right", "a", std::nullopt, 4, {});
+  driver.pipeRaw("left", "", "e", 5, {});
+  driver.pipeRaw("right", "", "", 6, {});
+  EXPECT_EQ(readAllRaw(driver, "out"),
+            (std::vector<RawKV>{{"a", "l+r", 2}, {"a", std::nullopt, 4}, {"", "e+", 6}}));
+}
+
 }  // namespace
 }  // namespace kstreams

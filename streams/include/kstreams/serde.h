@@ -70,7 +70,9 @@ class Serde : public SerdeBase {
   // by default for std::optional types (nullopt) and false for the others: sources (and the test
   // driver) then do not call deserialize for a null but give the record a default-constructed T
   // marked null (Record::keyIsNull/valueIsNull), which sinks write back as a Kafka null. Override
-  // to return true for a T with its own null (a serde whose deserialize(nullopt) returns it).
+  // to return true for a T with its own null (a serde whose deserialize(nullopt) returns it), or
+  // to refuse nulls (deserialize(nullopt) throws: the record goes to the deserialization
+  // exception handler).
   virtual bool deserializesNull() const { return serdes_internal::kIsOptional<T>; }
 
   std::type_index type() const final { return typeid(T); }
