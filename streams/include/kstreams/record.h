@@ -99,7 +99,8 @@ constexpr bool isNullopt(const T& value) {
 //  - Any other type (std::string from Serdes::String()/Bytes(), numbers, user types): a Kafka null
 //    is a default-constructed value (K{}, V{}: "" for a string, 0 for a number) marked null.
 //    keyIsNull()/valueIsNull() tell it from a real "" or 0.
-// Sources mark the nulls they read, operators that pass a record on keep the marks (filter,
+// Sources mark the nulls they read (unless the serde reads nulls itself:
+// Serde::deserializesNull), operators that pass a record on keep the marks (filter,
 // peek, merge, split, repartition, to; mapValues and processValues keep the key's), and sinks
 // write a Kafka null for a marked key or value, whatever the serde would write for K{} or V{}.
 // A key or value that a function computes (selectKey, map, mapValues, withKey, withValue, …) is
