@@ -21,14 +21,16 @@ namespace access_log {
 // returns nullopt and sets `*error` to the reason.
 std::optional<nlohmann::json> parseLine(std::string_view line, std::string* error);
 
-// Serde<nlohmann::json> over raw log lines: deserialize parses (throws on a malformed line),
-// serialize writes the JSON text.
+// Serde<nlohmann::json> over raw log lines: deserialize parses (throws on a malformed line, and
+// on a null one, which deserializesNull() makes sources hand to it rather than read as a null
+// value), serialize writes the JSON text.
 class AccessLogLineSerde final : public kstreams::Serde<nlohmann::json> {
  public:
   bool serialize(std::string_view topic, const nlohmann::json& value,
                  std::string& out) const override;
   nlohmann::json deserialize(std::string_view topic,
                              std::optional<std::string_view> data) const override;
+  bool deserializesNull() const override { return true; }
   std::string name() const override { return "AccessLogLineSerde"; }
 };
 

@@ -59,6 +59,11 @@ class FixedKeyRecord {
   int64_t timestamp() const { return record_.timestamp(); }
   const Headers& headers() const { return record_.headers(); }
   Headers& headers() { return record_.headers(); }
+  // Kafka nulls, as Record's (kstreams/record.h): withValue() keeps the key's mark.
+  bool keyIsNull() const { return record_.keyIsNull(); }
+  bool valueIsNull() const { return record_.valueIsNull(); }
+  FixedKeyRecord withNullValue() const& { return FixedKeyRecord(record_.withNullValue()); }
+  FixedKeyRecord withNullValue() && { return FixedKeyRecord(std::move(record_).withNullValue()); }
 
   template <typename NV>
   FixedKeyRecord<K, NV> withValue(NV value) const& {

@@ -32,9 +32,11 @@ namespace kstreams {
 
 // Safe for concurrent use. Errors: serializing throws SerializationException carrying nlohmann's
 // message when a string is not valid UTF-8 or to_json throws a nlohmann::json::exception;
-// deserializing throws it for malformed JSON, a JSON value that from_json rejects, and a Kafka
-// null unless T is nlohmann::json (which reads a null as a JSON null). Other exceptions from
-// user to_json/from_json propagate unchanged.
+// deserializing throws it for malformed JSON and a JSON value that from_json rejects. Other
+// exceptions from user to_json/from_json propagate unchanged. A Kafka null never reaches this
+// serde from a source: the record gets T{} marked null (kstreams/record.h), written back as a
+// Kafka null; called directly, deserialize(nullopt) returns a JSON null for nlohmann::json and
+// throws for other types.
 template <typename T>
 class JsonSerde final : public Serde<T> {
  public:

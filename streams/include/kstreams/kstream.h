@@ -22,6 +22,20 @@
 // moved in. Parameters may be values, const references, rvalue references or `auto`, not
 // non-const lvalue references.
 //
+// Kafka nulls (see kstreams/record.h): a record whose key or value is a Kafka null keeps it
+// through every operator that passes records on (filter, peek, split, merge, repartition, to,
+// and the key through mapValues, flatMapValues and processValues), and to() writes a Kafka null
+// again. Functions see a null of a non-optional type as K{} / V{} ("" for Serdes::String(), 0 for
+// numbers), where Java's functions see null; what they return is a real key or value, never a
+// null. So `mapValues(v -> v)` turns a Java tombstone into a tombstone but a kstreams null into
+// "", and `selectKey((k, v) -> k)` or `groupBy((k, v) -> k)` turn a null key into "" (Java keeps
+// null, so its aggregation then skips the record). To see and return nulls, read the stream with
+// Serdes::Optional(...) (then functions get and may return std::nullopt), or use process() /
+// processValues(), whose records say keyIsNull() / valueIsNull() and offer withNullKey() /
+// withNullValue(). Stateful operators treat nulls as Java's processors do: aggregations skip a
+// null key or value, toTable() skips a null key and deletes on a null value, stream-table joins
+// skip a null value and (inner join) a null key, print() writes "null".
+//
 // Serdes: a stream remembers the serdes it knows (from Consumed, Repartitioned) until an
 // operator changes what they describe, exactly as Java: key-changing operators (selectKey, map,
 // flatMap, process) forget the key serde, value-changing ones (mapValues, flatMapValues,
@@ -380,7 +394,8 @@ class KStream {
   const;
 
   // The stream as a table (KSTREAM-TOTABLE-, Java's toTable): each record sets its key's value;
-  // in a stream of std::optional<U> values (a KTable<K, U> results) nullopt deletes the key. If
+  // a null value deletes the key (nullopt in a stream of std::optional<U> values, which makes a
+  // KTable<K, U>, or a Kafka null read with a plain serde), a null key is skipped (logged). If
   // the key was changed, the records are repartitioned first ("<name>-repartition"). The table
   // gets a store (`materialized`'s name, else KSTREAM-TOTABLE-STATE-STORE-NNNNNNNNNN) when it
   // is queryable or a later operation needs its values.

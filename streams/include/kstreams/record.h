@@ -68,6 +68,45 @@ class Headers {
 };
 
 template <typename K, typename V>
+class Record;
+
+namespace internal {
+// Reads and sets a record's null marks; for kstreams' own nodes, which must carry them across
+// records they build field by field (and for sources and sinks, which translate them).
+struct RecordNulls;
+
+template <typename T>
+inline constexpr bool kIsStdOptional = false;
+template <typename T>
+inline constexpr bool kIsStdOptional<std::optional<T>> = true;
+
+// Whether `value` is an empty std::optional (false for every other type).
+template <typename T>
+constexpr bool isNullopt(const T& value) {
+  if constexpr (kIsStdOptional<T>) {
+    return !value.has_value();
+  } else {
+    (void)value;
+    return false;
+  }
+}
+}  // namespace internal
+
+// Kafka nulls. Kafka's key and value are byte arrays that may be null, and "null" is not "empty":
+// a null value is a tombstone, a null key is partitioned at random and dropped by aggregations
+// and joins. A record carries that distinction whatever its types:
+//  - K or V = std::optional<T> (Serdes::Optional): a Kafka null is std::nullopt.
+//  - Any other type (std::string from Serdes::String()/Bytes(), numbers, user types): a Kafka null
+//    is a default-constructed value (K{}, V{}: "" for a string, 0 for a number) marked null.
+//    keyIsNull()/valueIsNull() tell it from a real "" or 0.
+// Sources mark the nulls they read (unless the serde reads nulls itself:
+// Serde::deserializesNull), operators that pass a record on keep the marks (filter,
+// peek, merge, split, repartition, to; mapValues and processValues keep the key's), and sinks
+// write a Kafka null for a marked key or value, whatever the serde would write for K{} or V{}.
+// A key or value that a function computes (selectKey, map, mapValues, withKey, withValue, …) is
+// not null, unless it is an empty std::optional. Editing a null value in place through the
+// mutable value() does not unmark it: build the record anew with withValue().
+template <typename K, typename V>
 class Record {
  public:
   Record(K key, V value, int64_t timestamp, Headers headers = {})
@@ -85,31 +124,55 @@ class Record {
   V& value() { return value_; }
   Headers& headers() { return headers_; }
 
-  // Copies (on an lvalue) or moves (on an rvalue) everything but the replaced part.
+  // Whether the key (value) is a Kafka null: marked null, or an empty std::optional.
+  bool keyIsNull() const { return (nulls_ & kNullKey) != 0 || internal::isNullopt(key_); }
+  bool valueIsNull() const { return (nulls_ & kNullValue) != 0 || internal::isNullopt(value_); }
+
+  // The same record with a Kafka null key (value): K{} (V{}), marked null. Java's
+  // record.withKey(null) / withValue(null); a null value is a tombstone.
+  Record withNullKey() const& { return Record(*this).withNullKey(); }
+  Record withNullKey() && {
+    key_ = K{};
+    nulls_ |= kNullKey;
+    return std::move(*this);
+  }
+  Record withNullValue() const& { return Record(*this).withNullValue(); }
+  Record withNullValue() && {
+    value_ = V{};
+    nulls_ |= kNullValue;
+    return std::move(*this);
+  }
+
+  // Copies (on an lvalue) or moves (on an rvalue) everything but the replaced part; the new key
+  // (value) is not null unless it is an empty std::optional, the other part keeps its mark.
   template <typename NK>
   Record<NK, V> withKey(NK key) const& {
-    return Record<NK, V>(std::move(key), value_, timestamp_, headers_);
+    return Record<NK, V>(std::move(key), value_, timestamp_, headers_, nulls_ & kNullValue);
   }
   template <typename NK>
   Record<NK, V> withKey(NK key) && {
-    return Record<NK, V>(std::move(key), std::move(value_), timestamp_, std::move(headers_));
+    return Record<NK, V>(std::move(key), std::move(value_), timestamp_, std::move(headers_),
+                         nulls_ & kNullValue);
   }
   template <typename NV>
   Record<K, NV> withValue(NV value) const& {
-    return Record<K, NV>(key_, std::move(value), timestamp_, headers_);
+    return Record<K, NV>(key_, std::move(value), timestamp_, headers_, nulls_ & kNullKey);
   }
   template <typename NV>
   Record<K, NV> withValue(NV value) && {
-    return Record<K, NV>(std::move(key_), std::move(value), timestamp_, std::move(headers_));
+    return Record<K, NV>(std::move(key_), std::move(value), timestamp_, std::move(headers_),
+                         nulls_ & kNullKey);
   }
   Record withTimestamp(int64_t timestamp) const& {
-    return Record(key_, value_, timestamp, headers_);
+    return Record(key_, value_, timestamp, headers_, nulls_);
   }
   Record withTimestamp(int64_t timestamp) && {
     timestamp_ = timestamp;
     return std::move(*this);
   }
-  Record withHeaders(Headers headers) const& { return Record(key_, value_, timestamp_, headers); }
+  Record withHeaders(Headers headers) const& {
+    return Record(key_, value_, timestamp_, headers, nulls_);
+  }
   Record withHeaders(Headers headers) && {
     headers_ = std::move(headers);
     return std::move(*this);
@@ -118,11 +181,55 @@ class Record {
   bool operator==(const Record&) const = default;
 
  private:
+  template <typename, typename>
+  friend class Record;
+  friend struct internal::RecordNulls;
+
+  static constexpr uint8_t kNullKey = 1;
+  static constexpr uint8_t kNullValue = 2;
+
+  Record(K key, V value, int64_t timestamp, Headers headers, uint8_t nulls)
+      : key_(std::move(key)),
+        value_(std::move(value)),
+        timestamp_(timestamp),
+        headers_(std::move(headers)),
+        nulls_(nulls) {}
+
   K key_;
   V value_;
   int64_t timestamp_;
   Headers headers_;
+  // kNullKey | kNullValue: one byte (one more word at most, with alignment), no allocation.
+  uint8_t nulls_ = 0;
 };
+
+namespace internal {
+struct RecordNulls {
+  // The marks alone: true only for a key (value) marked null, not for an empty std::optional
+  // (whose serde decides what to write).
+  template <typename K, typename V>
+  static bool keyMarked(const Record<K, V>& r) {
+    return (r.nulls_ & Record<K, V>::kNullKey) != 0;
+  }
+  template <typename K, typename V>
+  static bool valueMarked(const Record<K, V>& r) {
+    return (r.nulls_ & Record<K, V>::kNullValue) != 0;
+  }
+  template <typename K, typename V>
+  static void markKey(Record<K, V>& r, bool null) {
+    if (null) r.nulls_ |= Record<K, V>::kNullKey;
+  }
+  template <typename K, typename V>
+  static void markValue(Record<K, V>& r, bool null) {
+    if (null) r.nulls_ |= Record<K, V>::kNullValue;
+  }
+  // Carries the key's mark of `from` to `to` (a record built from from's key).
+  template <typename K, typename V1, typename V2>
+  static void copyKeyMark(const Record<K, V1>& from, Record<K, V2>& to) {
+    markKey(to, keyMarked(from));
+  }
+};
+}  // namespace internal
 
 // Where the record being processed came from (Java's RecordMetadata). Absent for records that a
 // punctuator creates.

@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeindex>
 #include <typeinfo>
 
@@ -44,6 +45,13 @@ class SerdeBase {
   virtual std::string name() const = 0;
 };
 
+namespace serdes_internal {
+template <typename T>
+inline constexpr bool kIsOptional = false;
+template <typename U>
+inline constexpr bool kIsOptional<std::optional<U>> = true;
+}  // namespace serdes_internal
+
 template <typename T>
 class Serde : public SerdeBase {
  public:
@@ -58,10 +66,40 @@ class Serde : public SerdeBase {
   // Throws SerializationException when the bytes are not a valid encoding.
   virtual T deserialize(std::string_view topic, std::optional<std::string_view> data) const = 0;
 
+  // Whether deserialize(topic, std::nullopt) gives the value that stands for a Kafka null. True
+  // by default for std::optional types (nullopt) and false for the others: sources (and the test
+  // driver) then do not call deserialize for a null but give the record a default-constructed T
+  // marked null (Record::keyIsNull/valueIsNull), which sinks write back as a Kafka null. Override
+  // to return true for a T with its own null (a serde whose deserialize(nullopt) returns it), or
+  // to refuse nulls (deserialize(nullopt) throws: the record goes to the deserialization
+  // exception handler).
+  virtual bool deserializesNull() const { return serdes_internal::kIsOptional<T>; }
+
   std::type_index type() const final { return typeid(T); }
 };
 
 template <typename T>
 using SerdePtr = std::shared_ptr<const Serde<T>>;
+
+namespace serdes_internal {
+
+// Decodes a key or value as sources do: a Kafka null that `serde` does not deserialize itself
+// (Serde::deserializesNull, passed in as `serde_reads_null` so that callers ask once) becomes
+// T{} with `*is_null` set. A T that is not default-constructible goes to deserialize(nullopt),
+// which may throw.
+template <typename T>
+T deserializeOrNull(const Serde<T>& serde, bool serde_reads_null, std::string_view topic,
+                    std::optional<std::string_view> data, bool* is_null) {
+  if constexpr (std::is_default_constructible_v<T>) {
+    if (!data.has_value() && !serde_reads_null) {
+      *is_null = true;
+      return T{};
+    }
+  }
+  *is_null = !data.has_value() && !serde_reads_null;
+  return serde.deserialize(topic, data);
+}
+
+}  // namespace serdes_internal
 
 }  // namespace kstreams

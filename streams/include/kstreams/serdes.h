@@ -26,10 +26,13 @@
 // Every factory returns an immutable serde that is safe to use from any number of threads; the
 // ones without arguments return the same shared instance on each call (no allocation).
 //
-// Null handling differs from Java on purpose: Java deserializers return a Java null for a Kafka
-// null, which C++ value types cannot hold. Bytes() and String() map a Kafka null to "" (so an
-// empty value and a null value both read as ""); the numeric serdes throw SerializationException;
-// wrap a serde in Optional() to see nulls as std::nullopt and to write them.
+// Kafka nulls: Java deserializers return a Java null for a Kafka null, which C++ value types
+// cannot hold. Sources therefore do not ask these serdes to read a null: the record gets ""
+// (or 0) marked null (see Record::keyIsNull in kstreams/record.h), which sinks write back as a
+// Kafka null, so a String or Bytes passthrough keeps tombstones and null keys, and "" stays "".
+// Called directly, deserialize(nullopt) returns "" for Bytes() and String() and throws
+// SerializationException for the numeric serdes. Wrap a serde in Optional() to see nulls as
+// std::nullopt in functions and to write one from a computed value.
 #pragma once
 
 #include <cstdint>
@@ -101,6 +104,9 @@ class LambdaSerde final : public Serde<T> {
       return deserialize_(*data);
     }
   }
+  bool deserializesNull() const override {
+    return std::is_invocable_r_v<T, const DeserializeFn&, std::optional<std::string_view>>;
+  }
   std::string name() const override { return name_; }
 
  private:
@@ -148,9 +154,11 @@ SerdePtr<std::optional<typename S::Type>> Optional(std::shared_ptr<S> inner) {
 // directly is the full interface: it also sees the topic):
 //   serialize:   void(const T& value, std::string& out) appends the encoding to `out`; or
 //                bool(const T&, std::string&) returning false to write a Kafka null.
-//   deserialize: T(std::string_view data), where a Kafka null throws SerializationException
-//                before the callable is reached; or T(std::optional<std::string_view> data) to
-//                handle nulls itself.
+//   deserialize: T(std::string_view data), never called for a Kafka null (sources make it T{}
+//                marked null; a direct deserialize(nullopt) throws SerializationException); or
+//                T(std::optional<std::string_view> data) to handle nulls itself (then
+//                deserializesNull() is true and a null is whatever it returns, written back
+//                through serialize).
 // Both callables are copied into the serde and may be called concurrently from several threads.
 // Exceptions they throw propagate unchanged; throw SerializationException for bad input.
 template <typename T, typename SerializeFn, typename DeserializeFn>

@@ -47,13 +47,19 @@
 
 namespace kstreams {
 
-// A record read from an output topic, or one to pipe in.
+// A record read from an output topic, or one to pipe in. Kafka nulls (kstreams/record.h): for
+// types that cannot hold a null (std::string with Serdes::String()/Bytes(), numbers…), a null
+// key or value reads as K{} / V{} with key_is_null / value_is_null set, and piping a record
+// with a flag set pipes a Kafka null whatever `key` / `value` hold. An std::optional type reads a
+// null as std::nullopt (flags false).
 template <typename K, typename V>
 struct TestRecord {
   K key;
   V value;
   int64_t timestamp = 0;
   Headers headers;
+  bool key_is_null = false;
+  bool value_is_null = false;
   bool operator==(const TestRecord&) const = default;
 };
 
@@ -80,7 +86,10 @@ class TestInputTopic {
   void pipeInput(const K& key, const V& value) { pipe(&key, &value, nextTime(), {}); }
   // A record without key (Kafka null key).
   void pipeInput(const V& value) { pipe(nullptr, &value, nextTime(), {}); }
-  void pipeInput(const TestRecord<K, V>& r) { pipe(&r.key, &r.value, r.timestamp, r.headers); }
+  void pipeInput(const TestRecord<K, V>& r) {
+    pipe(r.key_is_null ? nullptr : &r.key, r.value_is_null ? nullptr : &r.value, r.timestamp,
+         r.headers);
+  }
   // A tombstone: key with a null value.
   void pipeTombstone(const K& key, int64_t timestamp_ms) { pipe(&key, nullptr, timestamp_ms, {}); }
   void pipeKeyValueList(const std::vector<KeyValue<K, V>>& list) {
@@ -121,6 +130,9 @@ template <typename K, typename V>
 class TestOutputTopic {
  public:
   // Each read consumes the oldest unread record; throws std::out_of_range when there is none.
+  // readRecord() tells Kafka nulls apart (TestRecord::key_is_null / value_is_null); the others
+  // give a null as K{} / V{} ("" for a string), like an empty one, unless the type is
+  // std::optional.
   TestRecord<K, V> readRecord();
   KeyValue<K, V> readKeyValue() {
     auto r = readRecord();
@@ -246,9 +258,15 @@ TestRecord<K, V> TestOutputTopic<K, V>::readRecord() {
   auto view = [](const std::optional<std::string>& s) {
     return s ? std::optional<std::string_view>(*s) : std::nullopt;
   };
-  return TestRecord<K, V>{key_serde_->deserialize(topic_, view(raw->key)),
-                          value_serde_->deserialize(topic_, view(raw->value)), raw->timestamp,
-                          std::move(raw->headers)};
+  // The same rules as a source node: a null the serde does not read itself is K{} / V{} marked.
+  bool key_is_null = false;
+  bool value_is_null = false;
+  K key = serdes_internal::deserializeOrNull(*key_serde_, key_serde_->deserializesNull(), topic_,
+                                             view(raw->key), &key_is_null);
+  V value = serdes_internal::deserializeOrNull(*value_serde_, value_serde_->deserializesNull(),
+                                               topic_, view(raw->value), &value_is_null);
+  return TestRecord<K, V>{std::move(key),          std::move(value), raw->timestamp,
+                          std::move(raw->headers), key_is_null,      value_is_null};
 }
 
 template <typename K, typename V>

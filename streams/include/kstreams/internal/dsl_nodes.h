@@ -303,14 +303,15 @@ struct FlatMapValuesOp {
  private:
   template <bool kMove, typename K, typename VR, typename Range, typename V>
   static void emit(Range& result, Record<K, V>& record, Downstream<K, VR>& out) {
+    const bool null_key = RecordNulls::keyMarked(record);
     emitEach<kMove>(result, [&](auto&& value, bool last) {
-      if (last) {
-        out.forward(Record<K, VR>(std::move(record.key()), std::forward<decltype(value)>(value),
-                                  record.timestamp(), std::move(record.headers())));
-      } else {
-        out.forward(Record<K, VR>(record.key(), std::forward<decltype(value)>(value),
-                                  record.timestamp(), record.headers()));
-      }
+      Record<K, VR> next =
+          last ? Record<K, VR>(std::move(record.key()), std::forward<decltype(value)>(value),
+                               record.timestamp(), std::move(record.headers()))
+               : Record<K, VR>(record.key(), std::forward<decltype(value)>(value),
+                               record.timestamp(), record.headers());
+      RecordNulls::markKey(next, null_key);  // the key goes on unchanged, null or not
+      out.forward(std::move(next));
     });
   }
 };
@@ -351,9 +352,18 @@ struct PrintOp {
     if (mapper) {
       line << mapper(record.key(), record.value());
     } else {
-      printTo(line, record.key());
+      // Java's "%s" of a null key or value.
+      if (record.keyIsNull()) {
+        line << "null";
+      } else {
+        printTo(line, record.key());
+      }
       line << ", ";
-      printTo(line, record.value());
+      if (record.valueIsNull()) {
+        line << "null";
+      } else {
+        printTo(line, record.value());
+      }
     }
     line << '\n';
     std::lock_guard<std::mutex> lock(sink->mu);

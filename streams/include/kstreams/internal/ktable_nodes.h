@@ -530,6 +530,20 @@ void putTable(TimestampedKeyValueStore<K, V>& store, const K& key, const std::op
   }
 }
 
+// Logs a record that a processor skips for a null key or value, in Kafka's words ("Skipping
+// record due to <reason>. topic=[t] partition=[p] offset=[o]").
+inline void logSkippedRecord(const TaskContext& task, std::string_view reason) {
+  std::string line = "Skipping record due to ";
+  line += reason;
+  if (const RecordMetadata* m = task.recordMetadata()) {
+    line += ". topic=[" + m->topic + "] partition=[" + std::to_string(m->partition) + "] offset=[" +
+            std::to_string(m->offset) + "]";
+  } else {
+    line += ". Topic, partition, and offset not known.";
+  }
+  logLine(LogLevel::kWarn, line);
+}
+
 template <typename T>
 std::optional<T> valueOrNull(std::optional<ValueAndTimestamp<T>>&& v) {
   if (!v) return std::nullopt;
@@ -558,6 +572,10 @@ class StreamAggregateNode final : public StatefulNode<K, V, K, Change<VA>> {
   }
 
   void process(Record<K, V> record) override {
+    if (record.keyIsNull() || record.valueIsNull()) {
+      logSkippedRecord(*this->task_, "null key or value");
+      return;
+    }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
     std::optional<ValueAndTimestamp<VA>> old = store_->get(record.key());
     std::optional<VA> old_agg;
@@ -613,6 +631,10 @@ class StreamReduceNode final : public StatefulNode<K, V, K, Change<V>> {
   }
 
   void process(Record<K, V> record) override {
+    if (record.keyIsNull() || record.valueIsNull()) {
+      logSkippedRecord(*this->task_, "null key or value");
+      return;
+    }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
     std::optional<ValueAndTimestamp<V>> old = store_->get(record.key());
     std::optional<V> old_agg;
@@ -706,8 +728,14 @@ class KTableSourceNode final : public StatefulNode<K, VIn, K, Change<V>> {
   }
 
   void process(Record<K, VIn> record) override {
+    if (record.keyIsNull()) {
+      logSkippedRecord(*this->task_, "null key");
+      return;
+    }
     const int64_t ts = record.timestamp();
-    std::optional<V> value(std::move(record.value()));
+    // A null value (nullopt, or a value marked null) deletes the key.
+    std::optional<V> value;
+    if (!record.valueIsNull()) value = std::move(record.value());
     if (store_ == nullptr) {
       this->out_.forward(Record<K, Change<V>>(std::move(record.key()),
                                               Change<V>{std::move(value), std::nullopt}, ts,
@@ -855,10 +883,12 @@ struct TableSelectOp {
   F selector;
 
   void operator()(Record<K, Change<V>>&& record, Downstream<KR, Change<VR>>& out) {
+    if (record.keyIsNull()) {
+      throw StreamsException("Record key for the grouping KTable should not be null.");
+    }
     Change<V>& change = record.value();
-    std::optional<KeyValue<KR, VR>> new_pair, old_pair;
-    if (change.newValue) new_pair = select(record.key(), *change.newValue);
-    if (change.oldValue) old_pair = select(record.key(), *change.oldValue);
+    std::optional<KeyValue<KR, VR>> new_pair = select(record.key(), change.newValue);
+    std::optional<KeyValue<KR, VR>> old_pair = select(record.key(), change.oldValue);
     const int64_t ts = record.timestamp();
     bool same_key = false;
     if constexpr (std::equality_comparable<KR>) {
@@ -884,8 +914,12 @@ struct TableSelectOp {
   }
 
  private:
-  KeyValue<KR, VR> select(const K& key, const V& value) {
-    auto kv = std::invoke(selector, key, value);
+  // The selected pair, or nullopt for no value or when the selected key or value is null (an
+  // empty std::optional), which Java skips.
+  std::optional<KeyValue<KR, VR>> select(const K& key, const std::optional<V>& value) {
+    if (!value) return std::nullopt;
+    auto kv = std::invoke(selector, key, *value);
+    if (isNullopt(keyOf(kv)) || isNullopt(valueOf(kv))) return std::nullopt;
     return KeyValue<KR, VR>{keyOf(std::move(kv)), valueOf(std::move(kv))};
   }
 };
@@ -895,6 +929,7 @@ struct TableSelectOp {
 // first value.
 template <typename K, typename V, typename VA, typename Init, typename Add, typename Sub>
 struct AggregateFold {
+  static constexpr std::string_view kOperator = "aggregate";
   Init initializer;
   Add adder;
   Sub subtractor;
@@ -909,6 +944,7 @@ struct AggregateFold {
 
 template <typename K, typename V, typename Add, typename Sub>
 struct ReduceFold {
+  static constexpr std::string_view kOperator = "reduce";
   Add adder;
   Sub subtractor;
   V subtract(const K&, const V& value, V agg) {
@@ -942,6 +978,11 @@ class TableFoldNode final : public StatefulNode<K, Change<V>, K, Change<VA>> {
   }
 
   void process(Record<K, Change<V>> record) override {
+    if (record.keyIsNull()) {
+      // The grouping selector's null keys never get here (TableSelectOp skips them).
+      throw StreamsException("Record key for KTable " + std::string(Fold::kOperator) +
+                             " operator with state " + spec_.store + " should not be null.");
+    }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
     const K& key = record.key();
     Change<V>& change = record.value();
@@ -993,6 +1034,10 @@ class TableJoinNode final : public StatefulNode<K, Change<VThis>, K, Change<VR>>
   }
 
   void process(Record<K, Change<VThis>> record) override {
+    if (record.keyIsNull()) {
+      logSkippedRecord(*this->task_, "null key");
+      return;
+    }
     Change<VThis>& change = record.value();
     std::optional<ValueAndTimestamp<VOther>> found = other_->get(record.key());
     std::optional<VOther> other;
@@ -1088,6 +1133,21 @@ class StreamTableJoinNode final : public StatefulNode<K, V, K, VR> {
   }
 
   void process(Record<K, V> record) override {
+    // A null value is an empty message with nothing to join (and, for a left join, would make
+    // the joiner's nullopt ambiguous); a null key cannot match a table key, but a left join
+    // still joins its non-null value with a missing table value. Java's
+    // KStreamKTableJoinProcessor#maybeDropRecord.
+    if (record.valueIsNull() || (record.keyIsNull() && !kLeft)) {
+      logSkippedRecord(*this->task_, "null join key or value");
+      return;
+    }
+    if constexpr (kLeft) {
+      if (record.keyIsNull()) {
+        VR joined = call(record, std::optional<VO>());
+        this->out_.forward(std::move(record).withValue(std::move(joined)));
+        return;
+      }
+    }
     std::optional<ValueAndTimestamp<VO>> found = table_->get(record.key());
     if constexpr (kLeft) {
       std::optional<VO> other;

@@ -205,13 +205,19 @@ class SourceNode final : public SourceNodeBase {
     context_ = &context;
     key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), name(), "key");
     value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), name(), "value");
+    key_reads_null_ = key_serde_->deserializesNull();
+    value_reads_null_ = value_serde_->deserializesNull();
   }
 
   void processRaw(const RawRecord& raw) override {
     std::optional<Record<K, V>> record;
     try {
-      record.emplace(key_serde_->deserialize(raw.topic, raw.key),
-                     value_serde_->deserialize(raw.topic, raw.value), raw.timestamp, raw.headers);
+      if (raw.key && raw.value) [[likely]] {
+        record.emplace(key_serde_->deserialize(raw.topic, raw.key),
+                       value_serde_->deserialize(raw.topic, raw.value), raw.timestamp, raw.headers);
+      } else {
+        deserializeWithNulls(raw, record);
+      }
     } catch (const std::exception& e) {
       context_->onDeserializationError(raw, e.what());
       return;
@@ -222,8 +228,24 @@ class SourceNode final : public SourceNodeBase {
   }
 
  private:
+  // A key or value is a Kafka null: off the common path.
+  [[gnu::noinline]] void deserializeWithNulls(const RawRecord& raw,
+                                              std::optional<Record<K, V>>& record) const {
+    bool null_key = false;
+    bool null_value = false;
+    record.emplace(serdes_internal::deserializeOrNull(*key_serde_, key_reads_null_, raw.topic,
+                                                      raw.key, &null_key),
+                   serdes_internal::deserializeOrNull(*value_serde_, value_reads_null_, raw.topic,
+                                                      raw.value, &null_value),
+                   raw.timestamp, raw.headers);
+    RecordNulls::markKey(*record, null_key);
+    RecordNulls::markValue(*record, null_value);
+  }
+
   SerdePtr<K> key_serde_;
   SerdePtr<V> value_serde_;
+  bool key_reads_null_ = false;
+  bool value_reads_null_ = false;
   std::vector<TypedNode<K, V>*> children_;
   TaskContext* context_ = nullptr;
 };
@@ -247,13 +269,16 @@ class SinkNode final : public TypedNode<K, V> {
   }
 
   void process(Record<K, V> record) override {
-    // Buffers are reused across records: no allocation once they have grown.
+    // Buffers are reused across records: no allocation once they have grown. A key or value
+    // marked null is a Kafka null whatever the serde would make of its placeholder; a null key
+    // leaves the partition to the producer's partitioner (random for null keys, as in Java).
     key_buf_.clear();
     value_buf_.clear();
     bool has_key = false;
     bool has_value = false;
     try {
-      has_key = key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
+      has_key = !RecordNulls::keyMarked(record) &&
+                key_serde_->serialize(resolved_topic_, record.key(), key_buf_);
     } catch (const std::exception& e) {
       context_->onSerializationError(this->name(), resolved_topic_, internal_topic_,
                                      ProductionErrorOrigin::kKeySerialization, e.what(),
@@ -261,7 +286,8 @@ class SinkNode final : public TypedNode<K, V> {
       return;
     }
     try {
-      has_value = value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
+      has_value = !RecordNulls::valueMarked(record) &&
+                  value_serde_->serialize(resolved_topic_, record.value(), value_buf_);
     } catch (const std::exception& e) {
       context_->onSerializationError(
           this->name(), resolved_topic_, internal_topic_,
