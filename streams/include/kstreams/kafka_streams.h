@@ -282,7 +282,7 @@ class KafkaStreams {
   // default.key.serde of the config (null if unset).
   std::shared_ptr<const SerdeBase> defaultKeySerde() const;
 
-  struct Impl;  // private to kafka_streams.cc
+  struct Impl;  // private: src/runtime/kafka_streams_impl.h
 
  private:
   std::unique_ptr<Impl> impl_;
