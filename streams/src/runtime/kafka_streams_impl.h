@@ -151,6 +151,7 @@ struct KafkaStreams::Impl final : internal::StreamThread::Listener {
   // A consumer that never joins the group, for sourceLag() and queryMetadataForKey().
   std::mutex lag_mu;
   internal::RdKafkaPtr lag_client;
+  absl::StatusOr<rd_kafka_t*> lagClientLocked();  // lag_mu held
 
   // State: one RocksDB memory budget for the instance's stores; the directory of queryable
   // stores the threads fill; the restore listener (guarded by mu).

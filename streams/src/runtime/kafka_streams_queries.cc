@@ -35,11 +35,9 @@ constexpr std::chrono::milliseconds kCaughtUpPollInterval(100);
 
 // ---- lag
 
-absl::StatusOr<std::vector<PartitionLag>> KafkaStreams::Impl::sourceLag(
-    std::chrono::milliseconds timeout) {
-  const absl::Time deadline = absl::Now() + absl::FromChrono(timeout);
-  auto remaining = [&] { return internal::toTimeoutMs(deadline - absl::Now()); };
-  std::lock_guard<std::mutex> lock(lag_mu);
+// The client behind lag and group queries, made on first use: a consumer that never joins the
+// group, only asks for metadata, committed offsets and the group's members. lag_mu held.
+absl::StatusOr<rd_kafka_t*> KafkaStreams::Impl::lagClientLocked() {
   if (lag_client == nullptr) {
     ClientProperties props = consumer_props;
     props["client.id"] = config.client_id + "-lag";
@@ -47,7 +45,17 @@ absl::StatusOr<std::vector<PartitionLag>> KafkaStreams::Impl::sourceLag(
     if (!rk.ok()) return rk.status();
     lag_client = *std::move(rk);
   }
-  rd_kafka_t* rk = lag_client.get();
+  return lag_client.get();
+}
+
+absl::StatusOr<std::vector<PartitionLag>> KafkaStreams::Impl::sourceLag(
+    std::chrono::milliseconds timeout) {
+  const absl::Time deadline = absl::Now() + absl::FromChrono(timeout);
+  auto remaining = [&] { return internal::toTimeoutMs(deadline - absl::Now()); };
+  std::lock_guard<std::mutex> lock(lag_mu);
+  absl::StatusOr<rd_kafka_t*> client = lagClientLocked();
+  if (!client.ok()) return client.status();
+  rd_kafka_t* rk = *client;
 
   const rd_kafka_metadata_t* raw_metadata = nullptr;
   if (rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &raw_metadata, remaining())) {
@@ -153,15 +161,10 @@ absl::StatusOr<KeyQueryMetadata> KafkaStreams::Impl::queryMetadataForKey(
     members = internal::LocalInstances::members(config.bootstrap_servers, config.application_id);
   } else {
     std::lock_guard<std::mutex> lock(lag_mu);
-    if (lag_client == nullptr) {
-      ClientProperties props = consumer_props;
-      props["client.id"] = config.client_id + "-lag";
-      absl::StatusOr<internal::RdKafkaPtr> rk = internal::makeHandle(RD_KAFKA_CONSUMER, props);
-      if (!rk.ok()) return rk.status();
-      lag_client = *std::move(rk);
-    }
+    absl::StatusOr<rd_kafka_t*> client = lagClientLocked();
+    if (!client.ok()) return client.status();
     absl::StatusOr<std::vector<internal::GroupMember>> described =
-        internal::describeGroup(lag_client.get(), config.application_id, absl::FromChrono(timeout));
+        internal::describeGroup(*client, config.application_id, absl::FromChrono(timeout));
     if (!described.ok()) return described.status();
     members = *std::move(described);
   }
