@@ -10,6 +10,9 @@
 //   Get        random point reads, 1M loaded and compacted   store.get() vs DB::Get
 //   Range100   100-entry ascending range scans   store.range()    vs Iterator with bounds
 //   Get_InMemory / Put_InMemory: the in-memory store, for scale.
+//   ThreadCache_Update  the record cache as an aggregation uses it: get, then a dirty put, of
+//              one of 10,000 keys ("key-<n>", as scripts/bench's count), every entry cached;
+//              the namespace flushed every 100,000 updates (a commit)
 #include <benchmark/benchmark.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -29,6 +32,7 @@
 #include "kstreams/state/rocksdb_key_value_store.h"
 #include "kstreams/state/rocksdb_options.h"
 #include "kstreams/state/rocksdb_resources.h"
+#include "kstreams/state/thread_cache.h"
 
 namespace kstreams::state {
 namespace {
@@ -334,6 +338,32 @@ void BM_Get_InMemory(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Get_InMemory);
+
+void BM_ThreadCache_Update(benchmark::State& state) {
+  constexpr int kKeys = 10000;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kKeys; ++i) keys.push_back("key-" + std::to_string(i));
+  std::mt19937_64 rng(42);
+  std::vector<int> order(1 << 16);
+  for (int& i : order) i = static_cast<int>(rng() % kKeys);
+  ThreadCache cache(10 << 20);
+  const std::string ns = ThreadCache::nameSpace("0_3", "KSTREAM-AGGREGATE-STATE-STORE-0000000001");
+  int64_t flushed = 0;
+  cache.addDirtyEntryFlushListener(ns, [&](std::vector<DirtyEntry>& e) { flushed += e.size(); });
+  std::string value(16, 'v');
+  size_t n = 0;
+  for (auto _ : state) {
+    const std::string& key = keys[order[n % order.size()]];
+    const CacheEntry* e = cache.get(ns, key);
+    benchmark::DoNotOptimize(e);
+    cache.put(ns, key, value, /*dirty=*/true,
+              CacheRecordContext{static_cast<int64_t>(n), 0, 0, "in", ""});
+    if (++n % 100000 == 0) cache.flush(ns);
+  }
+  benchmark::DoNotOptimize(flushed);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThreadCache_Update);
 
 }  // namespace
 }  // namespace kstreams::state
