@@ -65,7 +65,8 @@ int64_t entrySize(std::string_view key, const CacheEntry& e) {
 
 }  // namespace
 
-ThreadCache::ThreadCache(int64_t max_bytes) : max_bytes_(max_bytes) {}
+ThreadCache::ThreadCache(int64_t max_bytes)
+    : max_bytes_(max_bytes), ns_index_(std::make_unique<NamespaceIndex>()) {}
 
 ThreadCache::~ThreadCache() = default;
 
@@ -76,21 +77,26 @@ std::string ThreadCache::nameSpace(std::string_view task_id, std::string_view st
   return ns;
 }
 
+// Namespaces are found through a hash index too: their names ("<task>-<store>") share long
+// prefixes, and every get and put looks one up.
+struct ThreadCache::NamespaceIndex {
+  absl::flat_hash_map<std::string_view, NamedCache*> by_name;
+};
+
 ThreadCache::NamedCache* ThreadCache::find(std::string_view ns) {
-  auto it = caches_.find(ns);
-  return it == caches_.end() ? nullptr : it->second.get();
+  auto it = ns_index_->by_name.find(ns);
+  return it == ns_index_->by_name.end() ? nullptr : it->second;
 }
 
 const ThreadCache::NamedCache* ThreadCache::find(std::string_view ns) const {
-  auto it = caches_.find(ns);
-  return it == caches_.end() ? nullptr : it->second.get();
+  auto it = ns_index_->by_name.find(ns);
+  return it == ns_index_->by_name.end() ? nullptr : it->second;
 }
 
 ThreadCache::NamedCache& ThreadCache::getOrCreate(std::string_view ns) {
-  auto it = caches_.find(ns);
-  if (it == caches_.end()) {
-    it = caches_.emplace(std::string(ns), std::make_unique<NamedCache>()).first;
-  }
+  if (NamedCache* cache = find(ns)) return *cache;
+  auto it = caches_.emplace(std::string(ns), std::make_unique<NamedCache>()).first;
+  ns_index_->by_name.emplace(std::string_view(it->first), it->second.get());
   return *it->second;
 }
 
@@ -210,6 +216,7 @@ void ThreadCache::close(std::string_view ns) {
   auto it = caches_.find(ns);
   if (it == caches_.end()) return;
   size_bytes_ -= it->second->size_bytes;
+  ns_index_->by_name.erase(std::string_view(it->first));
   caches_.erase(it);
 }
 

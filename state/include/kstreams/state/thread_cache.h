@@ -134,6 +134,7 @@ class ThreadCache {
 
  private:
   struct NamedCache;
+  struct NamespaceIndex;
 
   NamedCache* find(std::string_view ns);
   const NamedCache* find(std::string_view ns) const;
@@ -150,6 +151,8 @@ class ThreadCache {
   // unique_ptr: a NamedCache must stay put while a listener, called from inside one of its
   // methods, creates other namespaces.
   std::map<std::string, std::unique_ptr<NamedCache>, std::less<>> caches_;
+  // Name → cache, for lookups (caches_ keeps the order resize() walks in).
+  std::unique_ptr<NamespaceIndex> ns_index_;
 };
 
 }  // namespace kstreams::state
