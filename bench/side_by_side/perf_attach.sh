@@ -10,8 +10,11 @@
 #     --app-bin bench/side_by_side/perf_attach.sh …(the other flags scripts/bench passes)
 #   perf report -i /tmp/perf-count.data --children --sort sym
 #
-# PROF_DELAY: seconds before attaching [3: start-up and group join come first]. PROF_CG: perf's call-graph option ["-g"; "--call-graph dwarf,32768" for callers through
-# libraries built without frame pointers, with PROF_FREQ=499]. PROF_FREQ: samples/s [1999].
+# PROF_DELAY: seconds before attaching [3: start-up and the group join come first].
+# PROF_SECONDS: how long to record [3]. PROF_FREQ: samples/s [1999].
+# PROF_CG: perf's call-graph option ["-g"; "--call-graph dwarf,32768" for callers through
+# libraries built without frame pointers, with PROF_FREQ=499]. perf's own messages go to
+# $PROF_OUT.log.
 # The driver's CPU and RSS figures then describe this wrapper, not the app: profile runs give
 # profiles, not results.
 set -uo pipefail
