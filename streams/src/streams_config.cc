@@ -55,6 +55,8 @@ const std::set<std::string>& streamsKeys() {
       StreamsConfig::kCacheMaxBytes, StreamsConfig::kRocksDbBlockCacheBytes,
       StreamsConfig::kRocksDbWriteBufferBytes, StreamsConfig::kReplicationFactor,
       StreamsConfig::kPollMs, StreamsConfig::kApplicationServer, StreamsConfig::kClientId,
+      StreamsConfig::kDefaultTimestampExtractor, StreamsConfig::kMaxTaskIdleMs,
+      StreamsConfig::kBufferedRecordsPerPartition,
       // Java names accepted for portability of config files.
       "default.deserialization.exception.handler", "default.production.exception.handler"};
   return keys;
@@ -174,6 +176,23 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
     throw ConfigException(kApplicationServer, "'" + r.application_server + "' is not host:port");
   }
   r.client_id = get_or(kClientId, r.application_id);
+  if (default_timestamp_extractor_) {
+    r.default_timestamp_extractor = default_timestamp_extractor_;
+  } else {
+    const std::string name = get_or(kDefaultTimestampExtractor, "FailOnInvalidTimestamp");
+    r.default_timestamp_extractor = timestampExtractorFromName(name);
+    if (!r.default_timestamp_extractor) {
+      throw ConfigException(
+          kDefaultTimestampExtractor,
+          "'" + name +
+              "' is not FailOnInvalidTimestamp, LogAndSkipOnInvalidTimestamp, "
+              "UsePartitionTimeOnInvalidTimestamp or WallclockTimestampExtractor; "
+              "set an object with defaultTimestampExtractor() for your own");
+    }
+  }
+  r.max_task_idle_ms = parseInt(kMaxTaskIdleMs, get_or(kMaxTaskIdleMs, "0"), -1, INT64_MAX);
+  r.buffered_records_per_partition = parseInt(
+      kBufferedRecordsPerPartition, get_or(kBufferedRecordsPerPartition, "1000"), 1, INT32_MAX);
 
   // Everything else goes to librdkafka, validated now.
   for (const auto& [key, value] : values_) {

@@ -50,6 +50,7 @@
 #include "kstreams/errors.h"
 #include "kstreams/serde.h"
 #include "kstreams/state/store_builders.h"
+#include "kstreams/timestamp_extractor.h"
 
 namespace kstreams {
 
@@ -112,14 +113,29 @@ class Consumed {
     return c;
   }
 
+  // The event time of this source's records (kstreams/timestamp_extractor.h); without one,
+  // default.timestamp.extractor applies.
+  Consumed withTimestampExtractor(std::shared_ptr<const TimestampExtractor> extractor) const {
+    Consumed c = *this;
+    c.timestamp_extractor_ = std::move(extractor);
+    return c;
+  }
+  static Consumed with(std::shared_ptr<const TimestampExtractor> extractor) {
+    return Consumed().withTimestampExtractor(std::move(extractor));
+  }
+
   const SerdePtr<K>& keySerde() const { return key_serde_; }
   const SerdePtr<V>& valueSerde() const { return value_serde_; }
   const std::optional<std::string>& name() const { return name_; }
+  const std::shared_ptr<const TimestampExtractor>& timestampExtractor() const {
+    return timestamp_extractor_;
+  }
 
  private:
   SerdePtr<K> key_serde_;
   SerdePtr<V> value_serde_;
   std::optional<std::string> name_;
+  std::shared_ptr<const TimestampExtractor> timestamp_extractor_;
 };
 
 // Deduces the types from serdes of derived classes too (std::shared_ptr<MySerde>).

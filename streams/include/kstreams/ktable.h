@@ -656,6 +656,7 @@ KTable<K, V> KTable<K, V>::fromTopic(internal::InternalStreamsBuilder& b, const 
   def.name = source_name;
   def.kind = internal::NodeDef::Kind::kSource;
   def.topics = {topic};
+  def.timestamp_extractor = consumed.timestampExtractor();
   def.out_key = typeid(K);
   def.out_value = typeid(std::optional<V>);
   def.factory = internal::makeNodeFactory(

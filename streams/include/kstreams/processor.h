@@ -29,7 +29,9 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +57,49 @@ class StateStore {
   virtual bool isOpen() const = 0;
 };
 
+// Punctuation (Java's org.apache.kafka.streams.processor.PunctuationType / Punctuator /
+// Cancellable): a processor asks its task to call it back periodically.
+//
+//   STREAM_TIME: the callback fires when the task's stream time (the largest record timestamp it
+//     has processed) reaches the next multiple of the interval, aligned to 0 as in Java: the first
+//     fire comes with the first record processed after schedule(), later ones each time stream
+//     time passes the next boundary. Intervals without records are not made up: a record that
+//     moves stream time across several boundaries fires once. The callback receives the stream
+//     time. (Interval 10, records at 0, 3, 12, 35: fires at 0, 12 and 35.)
+//   WALL_CLOCK_TIME: the first fire comes once the wall clock passes the time of schedule() plus
+//     the interval, then every interval (missed ones are not made up either); the callback
+//     receives the wall-clock time. KafkaStreams checks wall-clock punctuation on every turn of
+//     the stream thread's loop (it never blocks in poll past the next one); TopologyTestDriver
+//     fires it in advanceWallClockTime().
+// While a punctuator runs, the record context is the punctuation's: record timestamp = the time
+// the callback receives, no topic, partition or offset (recordMetadata() is null), no headers.
+// What it forwards goes to the children of the processor that scheduled it and carries that
+// timestamp if it was built with it. An exception thrown by a punctuator goes to the processing
+// exception handler (node = the scheduling processor, no record coordinates); kFail stops the
+// task.
+enum class PunctuationType { STREAM_TIME, WALL_CLOCK_TIME };
+
+// The callback; `timestamp` is the stream time or the wall-clock time of the punctuation.
+using Punctuator = std::function<void(int64_t timestamp)>;
+
+// Handle of a scheduled punctuation (Java's Cancellable). Copies share the schedule. cancel()
+// stops it for good (also from within its own callback) and is idempotent. Use it on the task's
+// stream thread only, like the processor that made it.
+class Cancellable {
+ public:
+  Cancellable() = default;
+  void cancel() {
+    if (cancelled_) *cancelled_ = true;
+  }
+  bool isCancelled() const { return cancelled_ && *cancelled_; }
+
+  // For kstreams' tasks: the flag the task checks before each fire.
+  explicit Cancellable(std::shared_ptr<bool> cancelled) : cancelled_(std::move(cancelled)) {}
+
+ private:
+  std::shared_ptr<bool> cancelled_;
+};
+
 // What every processor may ask of its task, whatever it forwards.
 class ProcessorContextBase {
  public:
@@ -71,6 +116,12 @@ class ProcessorContextBase {
   virtual int64_t currentStreamTimeMs() const = 0;
   // Asks the stream thread to commit soon (after the current record), like Java's commit().
   virtual void commit() = 0;
+  // Schedules `callback` every `interval` (≥ 1 ms; StreamsException otherwise) of stream time or
+  // wall-clock time (see PunctuationType above). Call it from init() or process(); the schedule
+  // belongs to the task and ends with it (or with cancel()). The callback runs on the task's
+  // stream thread, between records.
+  virtual Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                               Punctuator callback) = 0;
 
   // The state store `name` as the typed store S, e.g. KeyValueStore<std::string, int64_t>. The
   // task owns it; the reference stays valid until after close(). As in Kafka Streams, only

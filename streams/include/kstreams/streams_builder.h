@@ -80,7 +80,8 @@ class StreamsBuilder {
       return KStream<K, V>(&b, *existing, consumed.keySerde(), consumed.valueSerde(), false);
     }
     internal::addSourceNode<K, V>(topology, name, topics, /*internal_topic=*/false,
-                                  consumed.keySerde(), consumed.valueSerde());
+                                  consumed.keySerde(), consumed.valueSerde(),
+                                  consumed.timestampExtractor());
     b.recordSource(name, topics, typeid(K), typeid(V), consumed.keySerde().get(),
                    consumed.valueSerde().get());
     return KStream<K, V>(&b, name, consumed.keySerde(), consumed.valueSerde(), false);

@@ -34,6 +34,18 @@
 //   poll.ms                   [100] how long a stream thread blocks waiting for records
 //   application.server        [none] host:port of this instance, for interactive queries
 //   client.id                 [application.id] prefix of the librdkafka client ids
+//   default.timestamp.extractor [FailOnInvalidTimestamp] the event time of records whose source
+//                             has no extractor of its own (kstreams/timestamp_extractor.h):
+//                             FailOnInvalidTimestamp, LogAndSkipOnInvalidTimestamp,
+//                             UsePartitionTimeOnInvalidTimestamp, WallclockTimestampExtractor
+//                             (Java class names too), or an object: defaultTimestampExtractor()
+//   max.task.idle.ms          [0] how long a task with input partitions that have no buffered
+//                             records waits before it processes the others (which may then be
+//                             out of timestamp order): 0 waits only while records are known to
+//                             be on the broker (not yet fetched), N > 0 also waits up to N ms
+//                             for a partition that is caught up, -1 never waits
+//   buffered.records.per.partition [1000] records a task buffers per input partition; above
+//                             that the partition is paused until the task drained it to this
 // Any other key is a librdkafka property given to every client; "consumer.", "producer." and
 // "admin." prefixes address one kind of client only (e.g. producer.linger.ms=5). Unknown or
 // invalid values fail at construction of KafkaStreams with ConfigException naming the key.
@@ -51,6 +63,7 @@
 
 #include "kstreams/error_handlers.h"
 #include "kstreams/serde.h"
+#include "kstreams/timestamp_extractor.h"
 
 namespace kstreams {
 
@@ -80,6 +93,9 @@ class StreamsConfig {
   static constexpr const char* kPollMs = "poll.ms";
   static constexpr const char* kApplicationServer = "application.server";
   static constexpr const char* kClientId = "client.id";
+  static constexpr const char* kDefaultTimestampExtractor = "default.timestamp.extractor";
+  static constexpr const char* kMaxTaskIdleMs = "max.task.idle.ms";
+  static constexpr const char* kBufferedRecordsPerPartition = "buffered.records.per.partition";
 
   StreamsConfig() = default;
   StreamsConfig(std::initializer_list<std::pair<const std::string, std::string>> values)
@@ -113,6 +129,13 @@ class StreamsConfig {
   StreamsConfig& rocksDbConfigSetter(
       std::function<void(const std::string& store_name, state::RocksDbOptions& options)> setter) {
     rocksdb_config_setter_ = std::move(setter);
+    return *this;
+  }
+  // The event time of records whose source has none of its own (Consumed::withTimestampExtractor,
+  // Topology::addSource); takes precedence over default.timestamp.extractor. Shared by every
+  // task on every stream thread: extract() must be thread-safe.
+  StreamsConfig& defaultTimestampExtractor(std::shared_ptr<const TimestampExtractor> extractor) {
+    default_timestamp_extractor_ = std::move(extractor);
     return *this;
   }
   // Handler functions take precedence over the *.exception.handler names.
@@ -151,6 +174,10 @@ class StreamsConfig {
     int64_t poll_ms = 100;
     std::string application_server;
     std::string client_id;
+    // Never null: FailOnInvalidTimestamp unless configured.
+    std::shared_ptr<const TimestampExtractor> default_timestamp_extractor;
+    int64_t max_task_idle_ms = 0;  // -1: never wait
+    int64_t buffered_records_per_partition = 1000;
     // librdkafka properties per client kind (prefixes stripped, common ones merged in).
     std::map<std::string, std::string> consumer_props, producer_props, admin_props;
   };
@@ -163,6 +190,7 @@ class StreamsConfig {
   DeserializationExceptionHandler deserialization_handler_;
   ProductionExceptionHandler production_handler_;
   ProcessingExceptionHandler processing_handler_;
+  std::shared_ptr<const TimestampExtractor> default_timestamp_extractor_;
   std::function<void(const std::string&, state::RocksDbOptions&)> rocksdb_config_setter_;
 };
 

@@ -39,6 +39,7 @@
 #include "kstreams/processor.h"
 #include "kstreams/serde.h"
 #include "kstreams/stores.h"
+#include "kstreams/timestamp_extractor.h"
 
 namespace kstreams {
 
@@ -55,6 +56,8 @@ struct NodeDef {
   // Internal topics are named "<application.id>-<topic>" at run time.
   bool internal_topic = false;
   std::set<std::string> stores;
+  // Source: its own event-time extractor (null: default.timestamp.extractor).
+  std::shared_ptr<const TimestampExtractor> timestamp_extractor;
   std::type_index in_key = typeid(void), in_value = typeid(void);
   std::type_index out_key = typeid(void), out_value = typeid(void);
   std::shared_ptr<const NodeFactory> factory;
@@ -104,13 +107,17 @@ class Topology {
 
   // Adds a source reading `topics`. Null serdes mean default.key.serde / default.value.serde
   // from the config, which must then produce K and V (checked when the application starts).
+  // `timestamp_extractor` gives the records' event time (kstreams/timestamp_extractor.h; null:
+  // default.timestamp.extractor), as Java's addSource(TimestampExtractor, ...).
   template <typename K, typename V>
   Topology& addSource(const std::string& name, std::vector<std::string> topics,
-                      SerdePtr<K> key_serde = nullptr, SerdePtr<V> value_serde = nullptr) {
+                      SerdePtr<K> key_serde = nullptr, SerdePtr<V> value_serde = nullptr,
+                      std::shared_ptr<const TimestampExtractor> timestamp_extractor = nullptr) {
     internal::NodeDef def;
     def.name = name;
     def.kind = internal::NodeDef::Kind::kSource;
     def.topics = std::move(topics);
+    def.timestamp_extractor = std::move(timestamp_extractor);
     def.out_key = typeid(K);
     def.out_value = typeid(V);
     def.factory = internal::makeNodeFactory(

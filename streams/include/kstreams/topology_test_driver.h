@@ -27,9 +27,17 @@
 // else under a fresh temporary directory; either way "<state.dir>/<application.id>" is deleted
 // when the driver is destroyed.
 //
+// Time: each piped record goes through its source's TimestampExtractor (the record timestamp by
+// default; a negative result skips the record), which gives the record's timestamp downstream
+// and the task's stream time. Stream-time punctuation is checked after every record, wall-clock
+// punctuation in advanceWallClockTime(). Every topic has one partition and a record is processed
+// as soon as it is piped, so max.task.idle.ms has no effect here (Kafka's driver, with its
+// default 0, behaves the same).
+//
 // Threads: a driver and its topics are used from one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -204,8 +212,11 @@ class TopologyTestDriver {
     return TestOutputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));
   }
 
-  // Moves the mock wall clock that processors see as currentSystemTimeMs().
+  // Moves the mock wall clock that processors see as currentSystemTimeMs(), fires the
+  // wall-clock punctuations now due (once each, with the new time, as Kafka's driver does),
+  // commits, and processes what they sent to topics the topology reads.
   void advanceWallClockTime(int64_t ms);
+  void advanceWallClockTime(std::chrono::milliseconds d) { advanceWallClockTime(d.count()); }
   int64_t wallClockMs() const;
   // Topics that received at least one record, in name order.
   std::vector<std::string> producedTopicNames() const;

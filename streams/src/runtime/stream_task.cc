@@ -1,5 +1,6 @@
 #include "runtime/stream_task.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "kstreams/errors.h"
@@ -74,6 +75,9 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const SubtopologyDef
         std::string full = resolveTopic(t, def.internal_topic);
         source_topics_.push_back(full);
         source_by_topic_[full] = source;
+        extractor_by_topic_[full] = def.timestamp_extractor
+                                        ? def.timestamp_extractor
+                                        : env_.config->default_timestamp_extractor;
       }
     }
   }
@@ -359,6 +363,160 @@ void StreamTask::process(const RawRecord& raw) {
     last_consumed_partition_ = raw.partition;
   }
   *last_consumed_ = raw.offset + 1;
+}
+
+const TimestampExtractor& StreamTask::timestampExtractor(std::string_view topic) const {
+  auto it = extractor_by_topic_.find(topic);
+  if (it == extractor_by_topic_.end() || it->second == nullptr) {
+    throw StreamsException("task " + id_.toString() + " has no source for topic " +
+                           std::string(topic));
+  }
+  return *it->second;
+}
+
+int64_t StreamTask::extractTimestamp(const TimestampExtractor& extractor, const RawRecord& raw,
+                                     int64_t partition_time) const {
+  ConsumerRecord record;
+  record.topic = raw.topic;
+  record.partition = raw.partition;
+  record.offset = raw.offset;
+  record.timestamp = raw.timestamp;
+  record.key = raw.key;
+  record.value = raw.value;
+  record.headers = &raw.headers;
+  try {
+    return extractor.extract(record, partition_time);
+  } catch (const StreamsException&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StreamsException(
+        "Fatal user code error in TimestampExtractor callback for record "
+        "topic=[" +
+        std::string(raw.topic) + "] partition=[" + std::to_string(raw.partition) + "] offset=[" +
+        std::to_string(raw.offset) + "] of task " + id_.toString() + ": " + e.what());
+  }
+}
+
+void StreamTask::skipRecord(const RawRecord& raw, int64_t extracted) {
+  ++dropped_records_;
+  if (internal::logEnabled(LogLevel::kWarn)) {
+    internal::logLine(LogLevel::kWarn,
+                      "task " + id_.toString() +
+                          ": Skipping record due to negative extracted timestamp. topic=[" +
+                          std::string(raw.topic) + "] partition=[" + std::to_string(raw.partition) +
+                          "] offset=[" + std::to_string(raw.offset) + "] extractedTimestamp=[" +
+                          std::to_string(extracted) + "]");
+  }
+  int64_t& consumed = consumed_[{std::string(raw.topic), raw.partition}];
+  if (consumed < raw.offset + 1) consumed = raw.offset + 1;
+}
+
+bool StreamTask::extractAndProcess(RawRecord& raw, int64_t& partition_time) {
+  const int64_t ts = extractTimestamp(timestampExtractor(raw.topic), raw, partition_time);
+  if (ts < 0) {
+    skipRecord(raw, ts);
+    return false;
+  }
+  raw.timestamp = ts;
+  if (ts > partition_time) partition_time = ts;
+  process(raw);
+  return true;
+}
+
+Cancellable StreamTask::schedule(const std::string& node, std::chrono::milliseconds interval,
+                                 PunctuationType type, Punctuator callback) {
+  if (interval.count() < 1) {
+    throw StreamsException("The minimum supported scheduling interval is 1 millisecond.");
+  }
+  if (!callback) throw StreamsException("schedule() needs a callback");
+  auto p = std::make_unique<Punctuation>();
+  p->node = node;
+  p->interval = interval.count();
+  p->callback = std::move(callback);
+  p->cancelled = std::make_shared<bool>(false);
+  Cancellable handle(p->cancelled);
+  if (type == PunctuationType::STREAM_TIME) {
+    // Java aligns stream-time punctuation to 0: it fires as soon as there is data.
+    p->next = 0;
+    next_stream_punctuation_ms_ = std::min(next_stream_punctuation_ms_, p->next);
+    stream_punctuations_.push_back(std::move(p));
+  } else {
+    p->next = env_.wall_clock_ms() + p->interval;
+    next_wall_punctuation_ms_ = std::min(next_wall_punctuation_ms_, p->next);
+    wall_punctuations_.push_back(std::move(p));
+  }
+  return handle;
+}
+
+bool StreamTask::maybePunctuateSystemTime() {
+  if (next_wall_punctuation_ms_ == INT64_MAX) return false;
+  const int64_t now = env_.wall_clock_ms();
+  if (now < next_wall_punctuation_ms_) return false;
+  return punctuate(wall_punctuations_, now, PunctuationType::WALL_CLOCK_TIME);
+}
+
+int64_t StreamTask::earliest(const std::vector<std::unique_ptr<Punctuation>>& queue) {
+  int64_t next = INT64_MAX;
+  for (const auto& p : queue) {
+    if (!*p->cancelled) next = std::min(next, p->next);
+  }
+  return next;
+}
+
+bool StreamTask::punctuate(std::vector<std::unique_ptr<Punctuation>>& queue, int64_t now,
+                           PunctuationType type) {
+  static const Headers kNoHeaders;
+  bool fired = false;
+  // Java's PunctuationQueue: the due schedules in due-time order, each once (its next time is
+  // after `now`); a schedule made by a callback and already due fires in the same round.
+  for (;;) {
+    Punctuation* due = nullptr;
+    for (const auto& p : queue) {
+      if (*p->cancelled || p->next > now) continue;
+      if (due == nullptr || p->next < due->next) due = p.get();
+    }
+    if (due == nullptr) break;
+    // Java's PunctuationSchedule#next: missed intervals are skipped, not made up.
+    int64_t next = due->next + due->interval;
+    if (now >= next) next = due->next + ((now - due->next) / due->interval + 1) * due->interval;
+    due->next = next;
+    fired = true;
+    // The punctuation's record context: its time, no topic/partition/offset, no headers.
+    const bool saved_has_metadata = has_metadata_;
+    has_metadata_ = false;
+    struct Restore {
+      StreamTask& task;
+      bool has_metadata;
+      ~Restore() { task.has_metadata_ = has_metadata; }
+    } restore{*this, saved_has_metadata};
+    RecordContextScope scope(*this, now, &kNoHeaders);
+    // The callback may schedule more (the queue may grow): call a copy's target via the
+    // stable Punctuation object.
+    const std::string node = due->node;
+    try {
+      try {
+        due->callback(now);
+      } catch (const StreamsException&) {
+        throw;
+      } catch (const std::exception& e) {
+        onProcessingError(node, e.what());  // returns to continue, throws on kFail
+      }
+    } catch (const StreamsException& e) {
+      throw StreamsException(
+          "Exception caught while punctuating processor '" + node + "'. taskId=" + id_.toString() +
+          ", punctuation type=" +
+          (type == PunctuationType::STREAM_TIME ? "STREAM_TIME" : "WALL_CLOCK_TIME") +
+          ", timestamp=" + std::to_string(now) + ": " + e.what());
+    }
+  }
+  std::erase_if(queue, [](const std::unique_ptr<Punctuation>& p) { return *p->cancelled; });
+  const int64_t next = earliest(queue);
+  if (type == PunctuationType::STREAM_TIME) {
+    next_stream_punctuation_ms_ = next;
+  } else {
+    next_wall_punctuation_ms_ = next;
+  }
+  return fired;
 }
 
 ErrorContext StreamTask::errorContext(const std::string& node) const {

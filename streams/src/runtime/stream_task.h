@@ -86,12 +86,45 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   StreamTask(TaskId id, const Topology& topology, const SubtopologyDef& sub, TaskEnv env);
   ~StreamTask() override;
 
-  // Processes one input record. A processor's exception goes to the processing exception
+  // ---- Event time (see kstreams/timestamp_extractor.h) ----
+  // The extractor of the source that reads `topic` (its own, else default.timestamp.extractor).
+  // Throws StreamsException when no source of this task reads the topic.
+  const TimestampExtractor& timestampExtractor(std::string_view topic) const;
+  // Runs `extractor` on `raw` (its timestamp: the Kafka one). Returns the extracted timestamp,
+  // negative for a record to skip (skipRecord()). Throws StreamsException when the extractor
+  // fails (its own StreamsException as is, any other exception wrapped).
+  int64_t extractTimestamp(const TimestampExtractor& extractor, const RawRecord& raw,
+                           int64_t partition_time) const;
+  // A record whose extracted timestamp is negative: logged, counted in droppedRecords(), and its
+  // offset counted as consumed. Only for a record whose partition has nothing unprocessed
+  // before it (its offset is committable).
+  void skipRecord(const RawRecord& raw, int64_t extracted);
+  // The driver's path: extracts (the partition time is the caller's, moved on here), then
+  // processes or skips. Returns false when the record was skipped.
+  bool extractAndProcess(RawRecord& raw, int64_t& partition_time);
+  // Records skipped so far for an invalid timestamp (Java's dropped-records task metric counts
+  // these among others).
+  int64_t droppedRecords() const { return dropped_records_; }
+
+  // Processes one input record whose timestamp is already the extracted one (stream time moves
+  // to it if it is larger). A processor's exception goes to the processing exception
   // handler (at the node that threw for Processor API nodes, here for the DSL's own operators).
   // Throws StreamsException naming the task, source node, topic, partition and offset when that
   // handler, or the deserialization or production handler, says kFail, or when kstreams itself
   // fails (a store, a send).
   void process(const RawRecord& raw);
+  // ---- Punctuation (see PunctuationType in kstreams/processor.h) ----
+  // Fires the stream-time punctuations that are due at the current stream time. Returns true
+  // when one fired (it may have sent records). Cheap when none is due (one comparison).
+  bool maybePunctuateStreamTime() {
+    if (stream_time_ms_ < next_stream_punctuation_ms_) return false;
+    return punctuate(stream_punctuations_, stream_time_ms_, PunctuationType::STREAM_TIME);
+  }
+  // Fires the wall-clock punctuations due at env.wall_clock_ms(). Returns true when one fired.
+  bool maybePunctuateSystemTime();
+  // The wall-clock time at which the next wall-clock punctuation is due (INT64_MAX: none).
+  int64_t nextWallClockPunctuationMs() const { return next_wall_punctuation_ms_; }
+
   // Closes every processor, then every store (once; also done by the destructor). What the
   // record caches hold is dropped: call prepareCommit() (and commit) first for a clean close.
   void close();
@@ -146,6 +179,8 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   int64_t wallClockMs() const override { return env_.wall_clock_ms(); }
   int64_t streamTimeMs() const override { return stream_time_ms_; }
   void requestCommit() override { commit_requested_ = true; }
+  Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
+                       PunctuationType type, Punctuator callback) override;
   std::string resolveTopic(const std::string& name, bool internal) const override;
   std::shared_ptr<const SerdeBase> defaultKeySerde() const override {
     return env_.config->default_key_serde;
@@ -169,6 +204,17 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   struct TaskStore;
   class ChangeLogger;
 
+  struct Punctuation {
+    std::string node;
+    int64_t next = 0;  // due when the clock reaches it
+    int64_t interval = 1;
+    Punctuator callback;
+    std::shared_ptr<bool> cancelled;
+  };
+  bool punctuate(std::vector<std::unique_ptr<Punctuation>>& queue, int64_t now,
+                 PunctuationType type);
+  static int64_t earliest(const std::vector<std::unique_ptr<Punctuation>>& queue);
+
   void openStores(const Topology& topology, const SubtopologyDef& sub);
   // The input record being processed (if any), this task and `node`, for the error handlers.
   ErrorContext errorContext(const std::string& node) const;
@@ -188,6 +234,14 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   std::vector<std::unique_ptr<NodeInstance>> nodes_;
   std::vector<std::string> source_topics_;
   std::map<std::string, SourceNodeBase*, std::less<>> source_by_topic_;
+  std::map<std::string, std::shared_ptr<const TimestampExtractor>, std::less<>> extractor_by_topic_;
+  // Schedules in the order they were made (ties fire in that order); next_*: their earliest due
+  // time (INT64_MAX: none), recomputed after every round and schedule().
+  std::vector<std::unique_ptr<Punctuation>> stream_punctuations_;
+  std::vector<std::unique_ptr<Punctuation>> wall_punctuations_;
+  int64_t next_stream_punctuation_ms_ = INT64_MAX;
+  int64_t next_wall_punctuation_ms_ = INT64_MAX;
+  int64_t dropped_records_ = 0;
   // One-entry cache: consecutive records usually come from the same topic.
   std::string last_topic_;
   SourceNodeBase* last_source_ = nullptr;

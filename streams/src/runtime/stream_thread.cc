@@ -31,8 +31,11 @@ void log(LogLevel level, const std::string& prefix, absl::string_view message) {
 class BatchGuard {
  public:
   BatchGuard(rd_kafka_message_t** messages, int count) : messages_(messages), count_(count) {}
+  // Messages handed to a task's PartitionGroup are nulled in the batch: the group owns them.
   ~BatchGuard() {
-    for (int i = 0; i < count_; ++i) rd_kafka_message_destroy(messages_[i]);
+    for (int i = 0; i < count_; ++i) {
+      if (messages_[i] != nullptr) rd_kafka_message_destroy(messages_[i]);
+    }
   }
   BatchGuard(const BatchGuard&) = delete;
   BatchGuard& operator=(const BatchGuard&) = delete;
@@ -77,7 +80,11 @@ absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options optio
   std::unique_ptr<StreamThread> thread(new StreamThread(std::move(options)));
   const Options& o = thread->options_;
 
-  absl::StatusOr<RdKafkaConfPtr> conf = makeConf(o.consumer_props);
+  // End-of-partition events tell the task's PartitionGroup that a partition with nothing
+  // buffered is caught up (max.task.idle.ms); they are consumed by the loop, never processed.
+  ClientProperties consumer_props = o.consumer_props;
+  consumer_props["enable.partition.eof"] = "true";
+  absl::StatusOr<RdKafkaConfPtr> conf = makeConf(consumer_props);
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_opaque(conf->get(), thread.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &StreamThread::rebalanceTrampoline);
@@ -226,15 +233,18 @@ void StreamThread::runLoop() {
   while (!stop_requested_.load(std::memory_order_acquire)) {
     // Step 2 (rebalance callbacks run inside).
     batch_pending_ = true;
-    const int n = pollBatch(batch.data());
+    const int n = pollBatch(batch.data(), pollTimeoutMs());
     BatchGuard guard(batch.data(), n);
     if (callback_error_) std::rethrow_exception(callback_error_);
     // Step 3.
     if (!restoring_.empty() && !restoreTasks()) break;  // shutdown during restoration
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
-    // Step 4.
-    for (int i = 0; i < n; ++i) process(batch[i]);
+    // Step 4: into the tasks' partition queues, then processed lowest timestamp first.
+    for (int i = 0; i < n; ++i) {
+      if (enqueue(batch[i])) batch[i] = nullptr;
+    }
     batch_pending_ = false;
+    processTasks();
     // Step 5.
     collector_->poll();
     if (collector_->failed()) throw StreamsException(collector_->failure());
@@ -243,9 +253,37 @@ void StreamThread::runLoop() {
   }
 }
 
-int StreamThread::pollBatch(rd_kafka_message_t** batch) {
-  const ssize_t n = consumeAvailable(consumer_queue_.get(),
-                                     static_cast<int>(options_.config->poll_ms), batch, kMaxBatch);
+int StreamThread::pollTimeoutMs() const {
+  int64_t timeout = options_.config->poll_ms;
+  if (tasks_.empty()) return static_cast<int>(timeout);
+  // Never sleep past a wall-clock punctuation or a task's max.task.idle.ms deadline.
+  const int64_t now = wallClockMs();
+  auto until = [&](int64_t deadline) {
+    timeout = std::min(timeout, std::max<int64_t>(0, deadline - now));
+  };
+  for (const auto& [id, task] : tasks_) {
+    if (int64_t next = task->nextWallClockPunctuationMs(); next != INT64_MAX) until(next);
+  }
+  for (const auto& [id, group] : groups_) {
+    if (int64_t next = group->nextIdleDeadline(); next >= 0) until(next);
+  }
+  return static_cast<int>(timeout);
+}
+
+void StreamThread::processTasks() {
+  const int64_t now = wallClockMs();
+  for (auto& [id, group] : groups_) {
+    if (group->buffered() > 0 && group->process(now, INT64_MAX) > 0) dirty_ = true;
+  }
+  // Wall-clock punctuation, each turn of the loop (pollTimeoutMs() wakes it up in time).
+  for (auto& [id, task] : tasks_) {
+    if (isRestoring(id)) continue;
+    if (task->maybePunctuateSystemTime()) dirty_ = true;
+  }
+}
+
+int StreamThread::pollBatch(rd_kafka_message_t** batch, int timeout_ms) {
+  const ssize_t n = consumeAvailable(consumer_queue_.get(), timeout_ms, batch, kMaxBatch);
   if (n < 0) {
     throw StreamsException(absl::StrCat(
         options_.name, ": consuming failed: ", rd_kafka_err2str(rd_kafka_last_error())));
@@ -253,9 +291,31 @@ int StreamThread::pollBatch(rd_kafka_message_t** batch) {
   return static_cast<int>(n);
 }
 
-void StreamThread::process(const rd_kafka_message_t* message) {
+PartitionGroup::Queue* StreamThread::route(const rd_kafka_message_t* message) {
+  if (message->rkt != last_rkt_) {
+    const char* topic = rd_kafka_topic_name(message->rkt);
+    auto it = routes_.find(std::string_view(topic));
+    last_route_ = it == routes_.end() ? nullptr : &it->second;
+    last_rkt_ = message->rkt;
+  }
+  const int32_t partition = message->partition;
+  if (last_route_ != nullptr && partition >= 0 &&
+      static_cast<size_t>(partition) < last_route_->size()) {
+    return (*last_route_)[partition];
+  }
+  return nullptr;
+}
+
+bool StreamThread::enqueue(rd_kafka_message_t* message) {
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (message->rkt != nullptr) {
+        if (PartitionGroup::Queue* q = route(message)) {
+          q->group->onEndOfPartition(*q, message->offset);
+        }
+      }
+      return false;
+    }
     std::string what = absl::StrCat(
         "consumer error",
         message->rkt
@@ -269,52 +329,15 @@ void StreamThread::process(const rd_kafka_message_t* message) {
     }
     // Transient (the consumer retries) or about a topic that vanished: keep going with the rest.
     log(LogLevel::kWarn, options_.name, what);
-    return;
+    return false;
   }
-  if (message->rkt != last_rkt_) {
-    const char* topic = rd_kafka_topic_name(message->rkt);
-    auto it = routes_.find(std::string_view(topic));
-    last_route_ = it == routes_.end() ? nullptr : &it->second;
-    last_topic_ = topic;
-    last_rkt_ = message->rkt;
-  }
-  const int32_t partition = message->partition;
-  StreamTask* task = nullptr;
-  if (last_route_ != nullptr && partition >= 0 &&
-      static_cast<size_t>(partition) < last_route_->size()) {
-    task = (*last_route_)[partition];
-  }
-  if (task == nullptr) {
+  PartitionGroup::Queue* q = route(message);
+  if (q == nullptr) {
     ++dropped_;  // fetched before its partition was revoked; its new owner will process it
-    return;
+    return false;
   }
-  RawRecord raw;
-  raw.topic = last_topic_;
-  raw.partition = partition;
-  raw.offset = message->offset;
-  raw.timestamp = rd_kafka_message_timestamp(message, nullptr);
-  if (message->key != nullptr) {
-    raw.key.emplace(static_cast<const char*>(message->key), message->key_len);
-  }
-  if (message->payload != nullptr) {
-    raw.value.emplace(static_cast<const char*>(message->payload), message->len);
-  }
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      headers != nullptr) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      raw.headers.add(name, value ? std::optional<std::string>(
-                                        std::in_place, static_cast<const char*>(value), size)
-                                  : std::nullopt);
-    }
-  }
-  dirty_ = true;
-  task->process(raw);
+  q->group->add(*q, message);
+  return true;
 }
 
 bool StreamThread::restoreTasks() {
@@ -374,27 +397,22 @@ RdKafkaPartitionListPtr StreamThread::committableOffsets() {
   for (const auto& [id, task] : tasks_) {
     if (isRestoring(id)) continue;  // processed nothing yet
     const auto& consumed = task->consumedOffsets();
+    auto group = groups_.find(id);
     for (const std::string& topic : task->sourceTopics()) {
       auto it = consumed.find({topic, id.partition});
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset =
-          it == consumed.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
-    }
-  }
-  // With the batch fully processed, the consumer's position is the offset to commit (Java's
-  // StreamTask does the same): it also steps over what the consumer skips without handing it
-  // out, such as transaction markers, which "last processed + 1" would leave uncommitted for
-  // ever (a lag of 1 that never goes away). Mid-batch (a revocation served inside the poll, a
-  // shutdown before the batch was processed) the position counts unprocessed records: then
-  // only what was processed counts.
-  if (!batch_pending_ && list->cnt > 0) {
-    RdKafkaPartitionListPtr positions(rd_kafka_topic_partition_list_copy(list.get()));
-    if (rd_kafka_position(consumer_.get(), positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      for (int i = 0; i < positions->cnt; ++i) {
-        const rd_kafka_topic_partition_t& p = positions->elems[i];
-        if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset > list->elems[i].offset) {
-          list->elems[i].offset = p.offset;
-        }
+      int64_t offset = it == consumed.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
+      // Once every record handed out for the partition is processed, its position is the
+      // offset to commit (Java's StreamTask does the same with the consumer's position): it
+      // also steps over what the consumer skips without handing it out, such as transaction
+      // markers, which "last processed + 1" would leave uncommitted for ever (a lag of 1 that
+      // never goes away). While the task still buffers records of the partition (waiting for
+      // its other partitions, or paused), or a poll is under way (a revocation or a shutdown
+      // served inside it), only what was processed counts: never commit past a record not
+      // processed yet.
+      if (!batch_pending_ && group != groups_.end()) {
+        offset = std::max(offset, group->second->committablePosition(topic));
       }
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset = offset;
     }
   }
   RdKafkaPartitionListPtr moved(rd_kafka_topic_partition_list_new(list->cnt));
@@ -620,10 +638,14 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
         }
       }
       restoring_.push_back(id);
+      groups_[id] = std::make_unique<PartitionGroup>(
+          *it->second, consumer_.get(), options_.config->max_task_idle_ms,
+          options_.config->buffered_records_per_partition,
+          absl::StrCat(options_.name, " task ", id.toString()));
     }
-    std::vector<StreamTask*>& route = routes_[p.topic];
+    std::vector<PartitionGroup::Queue*>& route = routes_[p.topic];
     if (route.size() <= static_cast<size_t>(p.partition)) route.resize(p.partition + 1, nullptr);
-    route[p.partition] = it->second.get();
+    route[p.partition] = groups_.at(id)->queue(p.topic);
   }
   if (taken_over.empty()) return;
   // A new task's checkpoints come from its own acknowledgements only. Those of an earlier
@@ -642,6 +664,10 @@ void StreamThread::closeTasks() {
     for (const auto& [id, task] : tasks_) options_.queryable_stores->removeTask(id);
   }
   restoring_.clear();
+  // Buffered records go first (unprocessed, so not committed: the partitions' next owner, or
+  // this thread after a new assignment, fetches them again); paused partitions are resumed.
+  routes_.clear();
+  groups_.clear();
   for (auto& [id, task] : tasks_) {
     try {
       task->close();

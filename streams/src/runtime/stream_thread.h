@@ -20,9 +20,15 @@
 //   3. Restore: the stores of tasks created by the assignment are brought up to date from their
 //      changelogs (StateRestorer, a consumer of its own; blocking), then made queryable
 //      (QueryableStores). When the assignment is complete and restored, the thread is RUNNING.
-//   4. Hand each record to the task of its partition, which runs it through the sub-topology
-//      (output goes to the RecordCollector; deserialization errors go to the handler and the
-//      dead-letter queue inside the task).
+//   4. Hand each record to the PartitionGroup of its task (partition_group.h: one FIFO per input
+//      partition; a partition holding more than buffered.records.per.partition is paused until
+//      drained; end-of-partition events mark a partition caught up), then let every task
+//      process what it is ready to: the head with the lowest extracted timestamp across its
+//      partitions first, waiting per max.task.idle.ms for partitions with nothing buffered.
+//      The task runs each record through the sub-topology (output goes to the RecordCollector;
+//      deserialization errors go to the handler and the dead-letter queue inside the task) and
+//      checks stream-time punctuation after it; then wall-clock punctuation is checked for every
+//      task (the poll in step 2 never blocks past the next one, nor past an idle deadline).
 //   5. Serve the producer's delivery reports; a failure the production handler turned into
 //      kFail kills the thread here, before anything after it is committed.
 //   6. Commit when commit.interval.ms has passed or a task asked for it, if anything was
@@ -32,8 +38,9 @@
 //           and its stores;
 //        b. flush the producer until every record sent is acknowledged, check delivery errors;
 //        c. commit the tasks' input offsets synchronously: the consumer's position (which also
-//           steps over transaction markers), or last processed + 1 when a revocation or a
-//           shutdown interrupts a batch;
+//           steps over transaction markers) for a partition whose fetched records are all
+//           processed, else last processed + 1 (records still buffered in a PartitionGroup, or
+//           a revocation or shutdown served inside the poll);
 //        d. checkpoint: write into each logged store the offset of the last acknowledged record
 //           of its changelog partition (the record collector tracks them from delivery
 //           reports), so that a restart replays only the changelog's tail. Only the task's own
@@ -58,10 +65,10 @@
 // partition is revoked and re-assigned); cooperative-sticky would avoid that but has known
 // bugs in librdkafka 2.0.2 (hangs on close, lost assignments on commit during rebalance).
 //
-// Why batch consumption is safe here: librdkafka 2.0.x's batch API misbehaves when seek, pause,
-// resume or rebalancing run concurrently with it. This thread never seeks, pauses or resumes,
-// and rebalances are served by its own rebalance callback inside its own batch calls, which is
-// the sequential use librdkafka supports (2.0.0 release notes).
+// Why batch consumption is safe here: librdkafka 2.0.x's batch API misbehaved when seek, pause,
+// resume or rebalancing ran concurrently with it (fixed in 2.1; kstreams needs 2.8). This thread
+// never seeks; it pauses and resumes partitions (PartitionGroup) only between its own batch
+// calls, and rebalances are served by its own rebalance callback inside them: sequential use.
 //
 // Threads: the loop, the rebalance callback, the delivery-report callback, restoration and all
 // task code run on the thread itself; no lock is taken per record. start(), requestShutdown(),
@@ -92,6 +99,7 @@
 #include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "runtime/partition_group.h"
 #include "runtime/queryable_stores.h"
 #include "runtime/record_collector.h"
 #include "runtime/state_restorer.h"
@@ -190,8 +198,16 @@ class StreamThread {
 
   void run();
   void runLoop();
-  int pollBatch(rd_kafka_message_t** batch);
-  void process(const rd_kafka_message_t* message);
+  int pollBatch(rd_kafka_message_t** batch, int timeout_ms);
+  // poll.ms, or less when a wall-clock punctuation or a max.task.idle.ms deadline comes sooner.
+  int pollTimeoutMs() const;
+  // The partition queue a record (or an end-of-partition event) belongs to; null: not ours.
+  PartitionGroup::Queue* route(const rd_kafka_message_t* message);
+  // Hands a fetched record to its task's PartitionGroup (true: the group owns it now), notes an
+  // end-of-partition event, or deals with a consumer error (false: the caller destroys it).
+  bool enqueue(rd_kafka_message_t* message);
+  // Processes what every task is ready to process, then wall-clock punctuation.
+  void processTasks();
   void maybeCommit();
   // Step 6: prepare the tasks, flush, check delivery errors, commit synchronously, checkpoint.
   // Throws StreamsException on a production or store failure (nothing is committed then).
@@ -258,13 +274,14 @@ class StreamThread {
   // From the start of a poll until every record it returned is processed: the consumer's
   // position then counts records not processed yet (see committableOffsets).
   bool batch_pending_ = false;
-  // Routing: topic → task per partition number (nullptr: not ours).
-  std::map<std::string, std::vector<StreamTask*>, std::less<>> routes_;
+  // Per task: its fetched, not yet processed records (declared after tasks_: destroyed first).
+  std::map<TaskId, std::unique_ptr<PartitionGroup>> groups_;
+  // Routing: topic → partition queue per partition number (nullptr: not ours).
+  std::map<std::string, std::vector<PartitionGroup::Queue*>, std::less<>> routes_;
   // One-entry routing cache keyed by librdkafka's topic handle (records of one topic come in
   // runs); reset on every rebalance.
   const rd_kafka_topic_t* last_rkt_ = nullptr;
-  std::vector<StreamTask*>* last_route_ = nullptr;
-  std::string_view last_topic_;
+  std::vector<PartitionGroup::Queue*>* last_route_ = nullptr;
   // Offsets this thread committed last, to commit only what moved.
   std::map<std::pair<std::string, int32_t>, int64_t> committed_;
   std::chrono::steady_clock::time_point last_commit_;

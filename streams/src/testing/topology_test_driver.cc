@@ -132,13 +132,37 @@ class TestDriverCore final : public RecordSender {
     if (r.key) raw.key = *r.key;
     if (r.value) raw.value = *r.value;
     raw.headers = r.headers;
-    it->second->process(raw);
+    // The source's timestamp extractor runs first (a negative result skips the record); as in
+    // Kafka's driver, stream-time punctuation is checked after each record.
+    it->second->extractAndProcess(raw, partition_time_.try_emplace(topic, -1).first->second);
+    it->second->maybePunctuateStreamTime();
     // Kafka's driver commits after every record: the record caches flush (which may send more
     // records to pending_), then the checkpoints take the changelog offsets "acknowledged".
-    it->second->prepareCommit();
-    it->second->postCommit(acked_);
+    commit(*it->second);
   }
 
+  void commit(StreamTask& task) {
+    task.prepareCommit();
+    task.postCommit(acked_);
+  }
+
+ public:
+  // Kafka's advanceWallClockTime: wall-clock punctuation, a commit, then whatever that sent to
+  // topics the topology reads.
+  void advanceWallClock(int64_t ms) {
+    wall_clock_ms_ += ms;
+    for (const auto& task : tasks_) {
+      task->maybePunctuateSystemTime();
+      commit(*task);
+    }
+    while (!pending_.empty()) {
+      auto [t, r] = std::move(pending_.front());
+      pending_.pop_front();
+      deliver(t, r);
+    }
+  }
+
+ private:
   void removeStateDir() {
     std::error_code ec;
     if (!temp_state_dir_.empty()) {
@@ -159,6 +183,8 @@ class TestDriverCore final : public RecordSender {
   std::vector<std::unique_ptr<StreamTask>> tasks_;
   std::map<std::string, StreamTask*> task_by_topic_;
   std::map<std::string, int64_t> next_offset_;
+  // Largest extracted timestamp per input topic (partition 0), for the extractors.
+  std::map<std::string, int64_t> partition_time_{};
   std::map<std::string, std::deque<CapturedRecord>> output_;
   std::deque<std::pair<std::string, CapturedRecord>> pending_;
   std::map<std::string, int64_t> produced_;
@@ -174,7 +200,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
 
 TopologyTestDriver::~TopologyTestDriver() = default;
 
-void TopologyTestDriver::advanceWallClockTime(int64_t ms) { core_->wall_clock_ms_ += ms; }
+void TopologyTestDriver::advanceWallClockTime(int64_t ms) { core_->advanceWallClock(ms); }
 int64_t TopologyTestDriver::wallClockMs() const { return core_->wall_clock_ms_; }
 std::vector<std::string> TopologyTestDriver::producedTopicNames() const {
   return core_->producedTopics();

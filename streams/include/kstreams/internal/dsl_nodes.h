@@ -110,11 +110,13 @@ void addDslNode(Topology& topology, const std::string& name, std::vector<std::st
 // "<application.id>-<topic>" at run time).
 template <typename K, typename V>
 void addSourceNode(Topology& topology, const std::string& name, std::vector<std::string> topics,
-                   bool internal_topic, SerdePtr<K> key_serde, SerdePtr<V> value_serde) {
+                   bool internal_topic, SerdePtr<K> key_serde, SerdePtr<V> value_serde,
+                   std::shared_ptr<const TimestampExtractor> timestamp_extractor = nullptr) {
   NodeDef def;
   def.name = name;
   def.kind = NodeDef::Kind::kSource;
   def.topics = std::move(topics);
+  def.timestamp_extractor = std::move(timestamp_extractor);
   def.internal_topic = internal_topic;
   def.out_key = typeid(K);
   def.out_value = typeid(V);
@@ -467,6 +469,10 @@ class FixedKeyProcessorNode final : public TypedNode<K, VIn>,
   int64_t currentSystemTimeMs() const override { return task_->wallClockMs(); }
   int64_t currentStreamTimeMs() const override { return task_->streamTimeMs(); }
   void commit() override { task_->requestCommit(); }
+  Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                       Punctuator callback) override {
+    return task_->schedule(this->name(), interval, type, std::move(callback));
+  }
   StateStore& stateStore(const std::string& name) override {
     return task_->stateStore(this->name(), name);
   }

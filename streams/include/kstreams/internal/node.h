@@ -84,6 +84,9 @@ class TaskContext {
   virtual int64_t wallClockMs() const = 0;
   virtual int64_t streamTimeMs() const = 0;
   virtual void requestCommit() = 0;
+  // ProcessorContextBase::schedule for the processor of node `node`.
+  virtual Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
+                               PunctuationType type, Punctuator callback) = 0;
   // The full topic name: internal topics (repartition, changelog) get "<application.id>-".
   virtual std::string resolveTopic(const std::string& name, bool internal) const = 0;
   virtual std::shared_ptr<const SerdeBase> defaultKeySerde() const = 0;
@@ -368,6 +371,10 @@ class ProcessorNode final : public TypedNode<KIn, VIn>, public ProcessorContext<
   int64_t currentSystemTimeMs() const override { return task_->wallClockMs(); }
   int64_t currentStreamTimeMs() const override { return task_->streamTimeMs(); }
   void commit() override { task_->requestCommit(); }
+  Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                       Punctuator callback) override {
+    return task_->schedule(this->name(), interval, type, std::move(callback));
+  }
   StateStore& stateStore(const std::string& name) override {
     return task_->stateStore(this->name(), name);
   }
