@@ -87,6 +87,7 @@
 #include "kstreams/state_restore_listener.h"
 #include "kstreams/streams_config.h"
 #include "kstreams/topology.h"
+#include "kstreams/window_query.h"
 
 namespace kstreams {
 
@@ -235,6 +236,23 @@ class KafkaStreams {
                                                     SerdePtr<V> value_serde = nullptr) const {
     return ReadOnlyKeyValueStore<K, V>::create(queryableStoreProvider(), name, std::move(key_serde),
                                                std::move(value_serde));
+  }
+  // A read-only view of the window store `name` (Java's QueryableStoreTypes.windowStore() /
+  // timestampedWindowStore()) and of the session store `name` (sessionStore()) across the tasks
+  // this client runs; see kstreams/window_query.h. Thread-safe, never blocks on processing.
+  template <typename K, typename V>
+  absl::StatusOr<ReadOnlyWindowStore<K, V>> windowStore(const std::string& name,
+                                                        SerdePtr<K> key_serde = nullptr,
+                                                        SerdePtr<V> value_serde = nullptr) const {
+    return ReadOnlyWindowStore<K, V>::create(queryableStoreProvider(), name, std::move(key_serde),
+                                             std::move(value_serde));
+  }
+  template <typename K, typename AGG>
+  absl::StatusOr<ReadOnlySessionStore<K, AGG>> sessionStore(
+      const std::string& name, SerdePtr<K> key_serde = nullptr,
+      SerdePtr<AGG> value_serde = nullptr) const {
+    return ReadOnlySessionStore<K, AGG>::create(queryableStoreProvider(), name,
+                                                std::move(key_serde), std::move(value_serde));
   }
 
   // Which instance of the application holds `key` of store `store_name` now (Java's

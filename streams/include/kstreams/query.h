@@ -116,6 +116,29 @@ class QueryableStoreProvider {
       std::optional<std::string_view> to, bool reverse, bool strip_timestamp) const = 0;
   // Sum over the local tasks.
   virtual absl::StatusOr<int64_t> approximateNumEntries(const std::string& store) const = 0;
+
+  // For window and session stores (kstreams/window_query.h): the byte reads a query makes on
+  // one task's innermost store. `reader` is that store; it is also a state::ReadOnlyWindowStore
+  // or state::ReadOnlySessionStore when the store is one.
+  using IteratorQuery = std::function<absl::StatusOr<std::unique_ptr<state::KeyValueIterator>>(
+      const state::ReadOnlyKeyValueStore& reader)>;
+  using ValueQuery = std::function<absl::StatusOr<std::optional<std::string>>(
+      const state::ReadOnlyKeyValueStore& reader)>;
+  // Runs `query` on every local task holding `store` (in partition order) and chains the
+  // iterators (Java's CompositeReadOnlyWindowStore / SessionStore); values lose their 8-byte
+  // timestamp prefix when `strip_timestamp`. Errors as range().
+  virtual absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> concatQuery(
+      const std::string& store, const IteratorQuery& query, bool strip_timestamp) const {
+    (void)store, (void)query, (void)strip_timestamp;
+    return absl::UnimplementedError("window and session store queries");
+  }
+  // Runs `query` on the local tasks holding `store` until one finds a value.
+  virtual absl::StatusOr<std::optional<std::string>> firstValue(const std::string& store,
+                                                                const ValueQuery& query,
+                                                                bool strip_timestamp) const {
+    (void)store, (void)query, (void)strip_timestamp;
+    return absl::UnimplementedError("window and session store queries");
+  }
 };
 
 template <typename V>

@@ -27,9 +27,11 @@
 // store from them, possibly on several threads at once.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -38,6 +40,7 @@
 #include "kstreams/serde.h"
 #include "kstreams/state/store_builders.h"
 #include "kstreams/typed_key_value_store.h"
+#include "kstreams/typed_window_store.h"
 
 namespace kstreams {
 
@@ -139,6 +142,167 @@ class StoreBuilder<KeyValueStore<K, V>> {
   bool timestamped_ = false;
 };
 
+namespace internal {
+
+// What StoreBuilder<WindowStore<K, V>> and StoreBuilder<SessionStore<K, V>> share: the byte
+// builder and the logging and caching flags. Caching is accepted but not applied yet: window and
+// session stores are never cached (cachingEnabled() stays false), so every write reaches the
+// store and its changelog at once, as with caching disabled in Kafka Streams.
+template <typename Self>
+class SegmentedStoreBuilderBase {
+ public:
+  Self& withLoggingEnabled(std::map<std::string, std::string> topic_config = {}) & {
+    bytes_.withLoggingEnabled(std::move(topic_config));
+    return self();
+  }
+  Self withLoggingEnabled(std::map<std::string, std::string> topic_config = {}) && {
+    return std::move(withLoggingEnabled(std::move(topic_config)));
+  }
+  Self& withLoggingDisabled() & {
+    bytes_.withLoggingDisabled();
+    return self();
+  }
+  Self withLoggingDisabled() && { return std::move(withLoggingDisabled()); }
+  // Accepted for Java parity; no record cache sits in front of window/session stores yet.
+  Self& withCachingEnabled() & {
+    caching_requested_ = true;
+    return self();
+  }
+  Self withCachingEnabled() && { return std::move(withCachingEnabled()); }
+  Self& withCachingDisabled() & {
+    caching_requested_ = false;
+    return self();
+  }
+  Self withCachingDisabled() && { return std::move(withCachingDisabled()); }
+
+  const std::string& name() const { return bytes_.name(); }
+  bool loggingEnabled() const { return bytes_.loggingEnabled(); }
+  // Always false for now (see above); cachingRequested() tells what was asked.
+  bool cachingEnabled() const { return false; }
+  bool cachingRequested() const { return caching_requested_; }
+  const std::map<std::string, std::string>& logConfig() const { return bytes_.logConfig(); }
+
+ protected:
+  explicit SegmentedStoreBuilderBase(std::shared_ptr<const state::KeyValueBytesStoreSupplier> s)
+      : bytes_(checked(std::move(s))) {}
+  static std::shared_ptr<const state::KeyValueBytesStoreSupplier> checked(
+      std::shared_ptr<const state::KeyValueBytesStoreSupplier> supplier) {
+    if (!supplier) throw TopologyException("a store builder needs a store supplier");
+    return supplier;
+  }
+  Self& self() { return static_cast<Self&>(*this); }
+
+  state::KeyValueStoreBuilder bytes_;
+  bool caching_requested_ = false;
+};
+
+}  // namespace internal
+
+// Builds stores of type WindowStore<K, V> (Java's StoreBuilder<WindowStore<K, V>>), and, through
+// Stores::timestampedWindowStoreBuilder, TimestampedWindowStore<K, V>.
+template <typename K, typename V>
+class StoreBuilder<WindowStore<K, V>>
+    : public internal::SegmentedStoreBuilderBase<StoreBuilder<WindowStore<K, V>>> {
+  using Base = internal::SegmentedStoreBuilderBase<StoreBuilder<WindowStore<K, V>>>;
+
+ public:
+  using StoreType = WindowStore<K, V>;
+
+  // Throws TopologyException for a null supplier.
+  StoreBuilder(std::shared_ptr<const state::WindowBytesStoreSupplier> supplier,
+               SerdePtr<K> key_serde, SerdePtr<V> value_serde)
+      : Base(std::move(supplier)), key_serde_(std::move(key_serde)) {
+    value_serde_ = [serde = std::move(value_serde)](const std::shared_ptr<const SerdeBase>& def,
+                                                    const std::string& store) {
+      return internal::resolveSerde<Serde<V>>(serde, def, "store " + store, "value");
+    };
+  }
+
+  // ---- For Topology. ----
+  internal::StoreDef toStoreDef() const {
+    return internal::StoreDef{
+        this->bytes_, timestamped_,
+        [key_serde = key_serde_, value_serde = value_serde_](
+            state::KeyValueStore& store, const internal::TaskContext& task,
+            internal::CacheFlushHook*) -> std::unique_ptr<StateStore> {
+          const std::string& name = store.name();
+          auto* window = dynamic_cast<state::WindowStore*>(&store);
+          if (window == nullptr) {
+            throw ProcessorStateException("state store " + name + " is not a window store");
+          }
+          return std::make_unique<WindowStore<K, V>>(
+              store, *window,
+              internal::resolveSerde<Serde<K>>(key_serde, task.defaultKeySerde(), "store " + name,
+                                               "key"),
+              value_serde(task.defaultValueSerde(), name),
+              task.resolveTopic(name + "-changelog", /*internal=*/true));
+        }};
+  }
+
+  // Used by Stores::timestampedWindowStoreBuilder: values are ValueAndTimestamp<X>.
+  template <typename X>
+  static StoreBuilder timestamped(std::shared_ptr<const state::WindowBytesStoreSupplier> supplier,
+                                  SerdePtr<K> key_serde, SerdePtr<X> value_serde) {
+    StoreBuilder b(std::move(supplier), std::move(key_serde), nullptr);
+    b.timestamped_ = true;
+    b.value_serde_ = [serde = std::move(value_serde)](const std::shared_ptr<const SerdeBase>& def,
+                                                      const std::string& store) -> SerdePtr<V> {
+      return std::make_shared<const ValueAndTimestampSerde<X>>(
+          internal::resolveSerde<Serde<X>>(serde, def, "store " + store, "value"));
+    };
+    return b;
+  }
+
+ private:
+  SerdePtr<K> key_serde_;
+  std::function<SerdePtr<V>(const std::shared_ptr<const SerdeBase>&, const std::string&)>
+      value_serde_;
+  bool timestamped_ = false;
+};
+
+// Builds stores of type SessionStore<K, AGG> (Java's StoreBuilder<SessionStore<K, AGG>>).
+template <typename K, typename AGG>
+class StoreBuilder<SessionStore<K, AGG>>
+    : public internal::SegmentedStoreBuilderBase<StoreBuilder<SessionStore<K, AGG>>> {
+  using Base = internal::SegmentedStoreBuilderBase<StoreBuilder<SessionStore<K, AGG>>>;
+
+ public:
+  using StoreType = SessionStore<K, AGG>;
+
+  // Throws TopologyException for a null supplier.
+  StoreBuilder(std::shared_ptr<const state::SessionBytesStoreSupplier> supplier,
+               SerdePtr<K> key_serde, SerdePtr<AGG> value_serde)
+      : Base(std::move(supplier)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  // ---- For Topology. ----
+  internal::StoreDef toStoreDef() const {
+    return internal::StoreDef{
+        this->bytes_, false,
+        [key_serde = key_serde_, value_serde = value_serde_](
+            state::KeyValueStore& store, const internal::TaskContext& task,
+            internal::CacheFlushHook*) -> std::unique_ptr<StateStore> {
+          const std::string& name = store.name();
+          auto* session = dynamic_cast<state::SessionStore*>(&store);
+          if (session == nullptr) {
+            throw ProcessorStateException("state store " + name + " is not a session store");
+          }
+          return std::make_unique<SessionStore<K, AGG>>(
+              store, *session,
+              internal::resolveSerde<Serde<K>>(key_serde, task.defaultKeySerde(), "store " + name,
+                                               "key"),
+              internal::resolveSerde<Serde<AGG>>(value_serde, task.defaultValueSerde(),
+                                                 "store " + name, "value"),
+              task.resolveTopic(name + "-changelog", /*internal=*/true));
+        }};
+  }
+
+ private:
+  SerdePtr<K> key_serde_;
+  SerdePtr<AGG> value_serde_;
+};
+
 // Store suppliers and builders (Java's Stores).
 class Stores {
  public:
@@ -177,6 +341,74 @@ class Stores {
       SerdePtr<V> value_serde) {
     return StoreBuilder<TimestampedKeyValueStore<K, V>>::timestamped(
         std::move(supplier), std::move(key_serde), std::move(value_serde));
+  }
+
+  // ---- Window and session stores (kstreams/typed_window_store.h) ----
+  //
+  // Segmented by time (segment interval max(retention / 2, 60 s), as Java); RocksDB segments in
+  // "<state.dir>/<application.id>/<task>/rocksdb/<name>/<name>.<segment start>". Throw
+  // std::invalid_argument (Java's IllegalArgumentException) for a negative retention or window
+  // size, or a window size larger than the retention. `retain_duplicates`: keep every put, each
+  // with its own sequence number (what stream-stream joins need).
+  static std::shared_ptr<const state::WindowBytesStoreSupplier> persistentWindowStore(
+      std::string name, std::chrono::milliseconds retention_period,
+      std::chrono::milliseconds window_size, bool retain_duplicates) {
+    return orThrow(state::Stores::persistentWindowStore(std::move(name), retention_period.count(),
+                                                        window_size.count(), retain_duplicates));
+  }
+  // Java's persistentTimestampedWindowStore: the same RocksDB store here (the timestamp is part
+  // of the value bytes).
+  static std::shared_ptr<const state::WindowBytesStoreSupplier> persistentTimestampedWindowStore(
+      std::string name, std::chrono::milliseconds retention_period,
+      std::chrono::milliseconds window_size, bool retain_duplicates) {
+    return persistentWindowStore(std::move(name), retention_period, window_size, retain_duplicates);
+  }
+  static std::shared_ptr<const state::WindowBytesStoreSupplier> inMemoryWindowStore(
+      std::string name, std::chrono::milliseconds retention_period,
+      std::chrono::milliseconds window_size, bool retain_duplicates) {
+    return orThrow(state::Stores::inMemoryWindowStore(std::move(name), retention_period.count(),
+                                                      window_size.count(), retain_duplicates));
+  }
+  static std::shared_ptr<const state::SessionBytesStoreSupplier> persistentSessionStore(
+      std::string name, std::chrono::milliseconds retention_period) {
+    return orThrow(
+        state::Stores::persistentSessionStore(std::move(name), retention_period.count()));
+  }
+  static std::shared_ptr<const state::SessionBytesStoreSupplier> inMemorySessionStore(
+      std::string name, std::chrono::milliseconds retention_period) {
+    return orThrow(state::Stores::inMemorySessionStore(std::move(name), retention_period.count()));
+  }
+
+  // A builder of WindowStore<K, V> (null serdes: the config defaults; then spell K and V).
+  template <typename K, typename V>
+  static StoreBuilder<WindowStore<K, V>> windowStoreBuilder(
+      std::shared_ptr<const state::WindowBytesStoreSupplier> supplier, SerdePtr<K> key_serde,
+      SerdePtr<V> value_serde) {
+    return StoreBuilder<WindowStore<K, V>>(std::move(supplier), std::move(key_serde),
+                                           std::move(value_serde));
+  }
+  // A builder of TimestampedWindowStore<K, V> (values with the timestamp of their update).
+  template <typename K, typename V>
+  static StoreBuilder<TimestampedWindowStore<K, V>> timestampedWindowStoreBuilder(
+      std::shared_ptr<const state::WindowBytesStoreSupplier> supplier, SerdePtr<K> key_serde,
+      SerdePtr<V> value_serde) {
+    return StoreBuilder<TimestampedWindowStore<K, V>>::timestamped(
+        std::move(supplier), std::move(key_serde), std::move(value_serde));
+  }
+  // A builder of SessionStore<K, AGG>.
+  template <typename K, typename AGG>
+  static StoreBuilder<SessionStore<K, AGG>> sessionStoreBuilder(
+      std::shared_ptr<const state::SessionBytesStoreSupplier> supplier, SerdePtr<K> key_serde,
+      SerdePtr<AGG> value_serde) {
+    return StoreBuilder<SessionStore<K, AGG>>(std::move(supplier), std::move(key_serde),
+                                              std::move(value_serde));
+  }
+
+ private:
+  template <typename T>
+  static T orThrow(absl::StatusOr<T> v) {
+    if (!v.ok()) throw std::invalid_argument(std::string(v.status().message()));
+    return *std::move(v);
   }
 };
 

@@ -77,6 +77,51 @@ class MergingIterator final : public state::KeyValueIterator {
   absl::Status status_;
 };
 
+// Chains the iterators of several tasks' stores, one after the other (window and session
+// queries, as Java's composite stores). A part that fails ends the whole iteration.
+class ConcatIterator final : public state::KeyValueIterator {
+ public:
+  ConcatIterator(std::vector<std::unique_ptr<state::KeyValueIterator>> parts, bool strip_timestamp)
+      : parts_(std::move(parts)), strip_(strip_timestamp) {}
+
+  bool hasNext() override { return current() != nullptr; }
+  state::KeyValue next() override {
+    state::KeyValueIterator* p = current();
+    if (p == nullptr) return {};
+    state::KeyValue kv = p->next();
+    if (strip_) kv.value.erase(0, std::min<size_t>(8, kv.value.size()));
+    return kv;
+  }
+  std::string_view peekNextKey() override {
+    state::KeyValueIterator* p = current();
+    return p == nullptr ? std::string_view() : p->peekNextKey();
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  state::KeyValueIterator* current() {
+    while (status_.ok() && index_ < parts_.size()) {
+      state::KeyValueIterator& part = *parts_[index_];
+      if (part.hasNext()) return &part;
+      if (absl::Status s = part.status(); !s.ok()) {
+        status_ = absl::IsFailedPrecondition(s)
+                      ? absl::UnavailableError(absl::StrCat(
+                            "the iteration ended early: a task of the store was closed (",
+                            s.message(), "); query again"))
+                      : s;
+        return nullptr;
+      }
+      ++index_;
+    }
+    return nullptr;
+  }
+
+  std::vector<std::unique_ptr<state::KeyValueIterator>> parts_;
+  const bool strip_;
+  size_t index_ = 0;
+  absl::Status status_;
+};
+
 }  // namespace
 
 QueryableStores::QueryableStores(const Topology& topology, std::string application_id)
@@ -250,6 +295,37 @@ absl::StatusOr<int64_t> QueryableStores::approximateNumEntries(const std::string
     total += *n;
   }
   return total;
+}
+
+absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> QueryableStores::concatQuery(
+    const std::string& store, const IteratorQuery& query, bool strip_timestamp) const {
+  std::shared_lock lock(mu_);
+  absl::StatusOr<const Meta*> meta = localsOf(store);
+  if (!meta.ok()) return meta.status();
+  std::vector<std::unique_ptr<state::KeyValueIterator>> parts;
+  for (const auto& [partition, local] : (*meta)->locals) {
+    absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> it = query(*local.reader);
+    if (!it.ok()) return it.status();
+    parts.push_back(*std::move(it));
+  }
+  return std::make_unique<ConcatIterator>(std::move(parts), strip_timestamp);
+}
+
+absl::StatusOr<std::optional<std::string>> QueryableStores::firstValue(const std::string& store,
+                                                                       const ValueQuery& query,
+                                                                       bool strip_timestamp) const {
+  std::shared_lock lock(mu_);
+  absl::StatusOr<const Meta*> meta = localsOf(store);
+  if (!meta.ok()) return meta.status();
+  for (const auto& [partition, local] : (*meta)->locals) {
+    absl::StatusOr<std::optional<std::string>> v = query(*local.reader);
+    if (!v.ok()) return v.status();
+    if (v->has_value()) {
+      if (strip_timestamp) (*v)->erase(0, std::min<size_t>(8, (*v)->size()));
+      return v;
+    }
+  }
+  return std::optional<std::string>();
 }
 
 }  // namespace kstreams::internal

@@ -69,6 +69,11 @@ class QueryableStores final : public QueryableStoreProvider {
       const std::string& store, std::optional<std::string_view> from,
       std::optional<std::string_view> to, bool reverse, bool strip_timestamp) const override;
   absl::StatusOr<int64_t> approximateNumEntries(const std::string& store) const override;
+  absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> concatQuery(
+      const std::string& store, const IteratorQuery& query, bool strip_timestamp) const override;
+  absl::StatusOr<std::optional<std::string>> firstValue(const std::string& store,
+                                                        const ValueQuery& query,
+                                                        bool strip_timestamp) const override;
 
  private:
   struct Local {

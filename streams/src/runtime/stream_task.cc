@@ -129,7 +129,7 @@ void StreamTask::openStores(const Topology& topology, const SubtopologyDef& sub)
       }
       auto build = [&]() -> std::unique_ptr<state::KeyValueStore> {
         ts->caching = nullptr;
-        if (env_.validate_only) return std::make_unique<state::InMemoryKeyValueStore>(name);
+        if (env_.validate_only) return builder.supplier().inMemoryStandIn();
         std::unique_ptr<state::KeyValueStore> bytes = builder.build();  // (+ change-logging)
         if (cache != nullptr) {
           auto caching = std::make_unique<CachingKeyValueStore>(

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "kstreams/state/key_value_store.h"
 
 namespace kstreams::state {
@@ -42,6 +43,33 @@ class KeyValueBytesStoreSupplier {
   virtual std::unique_ptr<KeyValueStore> get() const = 0;
   // "rocksdb" or "in-memory" (for metrics, as in Kafka).
   virtual std::string metricsScope() const = 0;
+  // Puts the change-logging layer that fits this kind of store around `store` (one of get()'s):
+  // ChangeLoggingKeyValueStore by default; window and session suppliers use theirs
+  // (change_logging_window_store.h).
+  virtual std::unique_ptr<KeyValueStore> withChangeLogging(
+      std::unique_ptr<KeyValueStore> store) const;
+  // A store of the same kind kept in memory, unlogged (the runtime's build-only checks).
+  virtual std::unique_ptr<KeyValueStore> inMemoryStandIn() const;
+};
+
+// Makes window stores (Java's WindowBytesStoreSupplier). get() returns a KeyValueStore that is
+// also a WindowStore (window_store.h); the keys of its KeyValueStore view are binary window
+// store keys.
+class WindowBytesStoreSupplier : public KeyValueBytesStoreSupplier {
+ public:
+  virtual int64_t retentionPeriod() const = 0;
+  virtual int64_t windowSize() const = 0;
+  virtual bool retainDuplicates() const = 0;
+  // max(retention / 2, 60 s), as Java.
+  virtual int64_t segmentIntervalMs() const = 0;
+};
+
+// Makes session stores (Java's SessionBytesStoreSupplier). get() returns a KeyValueStore that
+// is also a SessionStore (window_store.h).
+class SessionBytesStoreSupplier : public KeyValueBytesStoreSupplier {
+ public:
+  virtual int64_t retentionPeriod() const = 0;
+  virtual int64_t segmentIntervalMs() const = 0;
 };
 
 // Remembers a supplier and the layers to put around its stores. A value type: copies are
@@ -67,8 +95,10 @@ class KeyValueStoreBuilder {
   bool cachingEnabled() const { return caching_enabled_; }
   const KeyValueBytesStoreSupplier& supplier() const { return *supplier_; }
 
-  // A new store with its layers: ChangeLoggingKeyValueStore over the supplier's store when
-  // logging is enabled (it takes the ChangeLogger from the StateStoreContext at init()).
+  // A new store with its layers: the supplier's change-logging layer (withChangeLogging) over
+  // its store when logging is enabled (it takes the ChangeLogger from the StateStoreContext at
+  // init()). Window and session suppliers work here too (Java's windowStoreBuilder /
+  // sessionStoreBuilder).
   std::unique_ptr<KeyValueStore> build() const;
 
  private:
@@ -88,6 +118,20 @@ class Stores {
   static std::shared_ptr<const KeyValueBytesStoreSupplier> inMemoryKeyValueStore(std::string name);
   static KeyValueStoreBuilder keyValueStoreBuilder(
       std::shared_ptr<const KeyValueBytesStoreSupplier> supplier);
+
+  // Window stores segmented by time (segmented_bytes_store.h): RocksDB segments / in memory.
+  // Times in milliseconds. InvalidArgument (Java's IllegalArgumentException) for a negative
+  // retention or window size, or a window size larger than the retention. `retain_duplicates`:
+  // every put is kept, with its own sequence number (stream-stream join stores).
+  static absl::StatusOr<std::shared_ptr<const WindowBytesStoreSupplier>> persistentWindowStore(
+      std::string name, int64_t retention_ms, int64_t window_size_ms, bool retain_duplicates);
+  static absl::StatusOr<std::shared_ptr<const WindowBytesStoreSupplier>> inMemoryWindowStore(
+      std::string name, int64_t retention_ms, int64_t window_size_ms, bool retain_duplicates);
+  // Session stores; InvalidArgument for a negative retention.
+  static absl::StatusOr<std::shared_ptr<const SessionBytesStoreSupplier>> persistentSessionStore(
+      std::string name, int64_t retention_ms);
+  static absl::StatusOr<std::shared_ptr<const SessionBytesStoreSupplier>> inMemorySessionStore(
+      std::string name, int64_t retention_ms);
 };
 
 }  // namespace kstreams::state
