@@ -1,0 +1,132 @@
+// The schema-registry client against a real registry (Apicurio 3 through its Confluent API;
+// tests/install/with_registry.sh starts one and sets KSTREAMS_REGISTRY_URL to its base URL).
+// ctest runs these as integration.registry (label registry), apart from the embedded tests.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "kstreams/schema_registry.h"
+
+namespace kstreams {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string registryApi() {
+  const char* url = std::getenv("KSTREAMS_REGISTRY_URL");
+  return url == nullptr ? "" : std::string(url) + "/apis/ccompat/v7";
+}
+
+// Subjects unique to this run, so a reused registry does not see old versions.
+std::string unique(const std::string& name) {
+  return name + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+constexpr const char* kV1 =
+    R"({"type":"record","name":"User","namespace":"kstreams.test","fields":[{"name":"name","type":"string"}]})";
+constexpr const char* kV2WithDefault =
+    R"({"type":"record","name":"User","namespace":"kstreams.test","fields":[{"name":"name","type":"string"},{"name":"age","type":"int","default":0}]})";
+constexpr const char* kV2NoDefault =
+    R"({"type":"record","name":"User","namespace":"kstreams.test","fields":[{"name":"name","type":"string"},{"name":"age","type":"int"}]})";
+
+class RealRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (registryApi().empty()) GTEST_SKIP() << "KSTREAMS_REGISTRY_URL is not set";
+    client = std::make_shared<SchemaRegistryClient>(registryApi());
+  }
+  SchemaRegistryClientPtr client;
+};
+
+TEST_F(RealRegistryTest, RegisterLookUpAndGetById) {
+  const std::string subject = unique("users") + "-value";
+  const int32_t id = client->registerSchema(subject, {kV1});
+  EXPECT_GT(id, 0);
+  // A fresh client (no cache) sees the same schema by id and finds it under the subject.
+  SchemaRegistryClient fresh(registryApi());
+  Schema by_id = fresh.getSchemaById(id);
+  EXPECT_EQ(by_id.type, "AVRO");
+  EXPECT_THAT(by_id.schema, HasSubstr("\"User\""));
+  EXPECT_EQ(fresh.registerSchema(subject, {kV1}), id);  // registering again: same id
+  auto found = fresh.lookupSchema(subject, {kV1});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, id);
+  EXPECT_EQ(found->version, 1);
+  EXPECT_EQ(fresh.lookupSchema(subject, {kV2WithDefault}), std::nullopt);
+  EXPECT_EQ(fresh.lookupSchema(unique("nobody"), {kV1}), std::nullopt);
+  auto latest = fresh.getLatestSchema(subject);
+  EXPECT_EQ(latest.id, id);
+  EXPECT_EQ(latest.subject, subject);
+  EXPECT_THAT(fresh.getSubjects(), ::testing::Contains(subject));
+}
+
+TEST_F(RealRegistryTest, UnknownIdAndSubjectAreClearErrors) {
+  try {
+    client->getSchemaById(987654);
+    FAIL();
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_EQ(e.httpStatus(), 404);
+    EXPECT_EQ(e.errorCode(), 40403);
+  }
+  try {
+    client->getLatestSchema(unique("nobody"));
+    FAIL();
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_EQ(e.errorCode(), 40401);
+  }
+}
+
+TEST_F(RealRegistryTest, BackwardCompatibilityRefusesANewFieldWithoutDefault) {
+  const std::string subject = unique("evolving") + "-value";
+  const int32_t v1 = client->registerSchema(subject, {kV1});
+  client->setCompatibility(subject, "BACKWARD");
+  EXPECT_FALSE(client->testCompatibility(subject, {kV2NoDefault}).compatible);
+  EXPECT_TRUE(client->testCompatibility(subject, {kV2WithDefault}).compatible);
+  try {
+    client->registerSchema(subject, {kV2NoDefault});
+    FAIL() << "registered an incompatible schema";
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_EQ(e.httpStatus(), 409);
+  }
+  const int32_t v2 = client->registerSchema(subject, {kV2WithDefault});
+  EXPECT_NE(v1, v2);
+  EXPECT_EQ(client->getLatestSchema(subject).version, 2);
+  EXPECT_EQ(client->getSchema(subject, 1).id, v1);
+}
+
+TEST_F(RealRegistryTest, WriterSchemaWithoutAutoRegistration) {
+  const std::string topic = unique("orders");
+  SchemaSerdeConfig config;
+  config.auto_register_schemas = false;
+  EXPECT_THROW(resolveWriterSchema(*client, config, topic, {kV1}, "kstreams.test.User"),
+               SerializationException);
+  config.auto_register_schemas = true;
+  config.subject_name_strategy = SubjectNameStrategy::kTopicRecordName;
+  const auto written = resolveWriterSchema(*client, config, topic, {kV1}, "kstreams.test.User");
+  EXPECT_EQ(client->getLatestSchema(topic + "-kstreams.test.User").id, written.id);
+  config.auto_register_schemas = false;
+  config.use_latest_version = true;
+  EXPECT_EQ(resolveWriterSchema(*client, config, topic, {kV2WithDefault}, "kstreams.test.User").id,
+            written.id);
+}
+
+TEST(RealRegistryDown, UnreachableRegistryIsUnavailable) {
+  // Port 1 on loopback: nothing listens there, the connection is refused at once.
+  SchemaRegistryClient client("http://127.0.0.1:1", makeCurlHttpTransport(std::chrono::seconds(2)));
+  try {
+    client.getSchemaById(1);
+    FAIL();
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_TRUE(e.unavailable());
+    EXPECT_EQ(e.httpStatus(), 0);
+    EXPECT_THAT(e.what(), HasSubstr("unreachable: GET http://127.0.0.1:1/schemas/ids/1"));
+  }
+}
+
+}  // namespace
+}  // namespace kstreams
