@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "kstreams/avro_serde.h"
 #include "kstreams/schema_registry.h"
+#include "kstreams/wire_format.h"
 
 namespace kstreams {
 namespace {
@@ -113,6 +115,43 @@ TEST_F(RealRegistryTest, WriterSchemaWithoutAutoRegistration) {
   config.use_latest_version = true;
   EXPECT_EQ(resolveWriterSchema(*client, config, topic, {kV2WithDefault}, "kstreams.test.User").id,
             written.id);
+}
+
+// Avro through the real registry: v1 and v2 (a field with a default) registered under one
+// BACKWARD subject by their serdes; each reads what the other wrote.
+TEST_F(RealRegistryTest, AvroV1AndV2ReadEachOther) {
+  const std::string topic = unique("avro-users");
+  auto v1 = Serdes::Avro(client, kV1);
+  auto v2 = Serdes::Avro(client, kV2WithDefault);
+  std::string written_v1;
+  ASSERT_TRUE(v1->serialize(topic, nlohmann::json{{"name", "ann"}}, written_v1));
+  client->setCompatibility(topic + "-value", "BACKWARD");
+  std::string written_v2;
+  ASSERT_TRUE(v2->serialize(topic, nlohmann::json{{"name", "bo"}, {"age", 41}}, written_v2));
+  EXPECT_NE(wire::parse(written_v1).schema_id, wire::parse(written_v2).schema_id);
+  EXPECT_EQ(client->getLatestSchema(topic + "-value").version, 2);
+
+  // Fresh serdes (empty caches) read through the registry by id.
+  auto client2 = std::make_shared<SchemaRegistryClient>(registryApi());
+  EXPECT_EQ(Serdes::Avro(client2, kV2WithDefault)->deserialize(topic, written_v1),
+            (nlohmann::json{{"name", "ann"}, {"age", 0}}));
+  EXPECT_EQ(Serdes::Avro(client2, kV1)->deserialize(topic, written_v2),
+            (nlohmann::json{{"name", "bo"}}));
+  EXPECT_EQ(Serdes::AvroReader(client2)->deserialize(topic, written_v2),
+            (nlohmann::json{{"name", "bo"}, {"age", 41}}));
+
+  // Against v2 alone a v3 whose "age" lost its default is backward compatible (v2 records have
+  // an age); against every version (BACKWARD_TRANSITIVE) it is not: v1 records have none. The
+  // registry refuses it and the serde says so.
+  client->setCompatibility(topic + "-value", "BACKWARD_TRANSITIVE");
+  std::string out;
+  try {
+    Serdes::Avro(client, kV2NoDefault)
+        ->serialize(topic, nlohmann::json{{"name", "x"}, {"age", 1}}, out);
+    FAIL() << "an incompatible schema was registered";
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_EQ(e.httpStatus(), 409);
+  }
 }
 
 TEST(RealRegistryDown, UnreachableRegistryIsUnavailable) {
