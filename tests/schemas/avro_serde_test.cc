@@ -153,6 +153,23 @@ TEST(AvroResolution, TruncatedBytesAreAnError) {
   AvroSchema v1(kV1);
   std::string bytes = v1.encode(json{{"name", "abcdef"}, {"visits", 1}});
   EXPECT_THROW(v1.decode(bytes.substr(0, 3)), SerializationException);
+  // A poison record whose string length claims 2^40 bytes is refused before anything allocates.
+  try {
+    v1.decode(std::string("\x80\x80\x80\x80\x80\x40", 6));
+    FAIL();
+  } catch (const SerializationException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("truncated record: a string of 1099511627776 bytes, 0 left"));
+  }
+  AvroSchema v2(kV2);
+  std::string good = v2.encode(json{{"name", "a"}, {"visits", 1}});
+  // name "a", visits 1, then union branch 1 (string) of email... patch the branch index to 5.
+  std::string bad_branch = good;
+  bad_branch[3] = '\x0a';
+  EXPECT_THROW(v2.decode(bad_branch), SerializationException);
+  std::string bad_enum = good;
+  bad_enum[4] = '\x0a';  // level index 5 of 2 symbols
+  EXPECT_THROW(v2.decode(bad_enum), SerializationException);
+  EXPECT_EQ(v2.decode(good)["name"], "a");
 }
 
 class AvroSerdeTest : public ::testing::Test {

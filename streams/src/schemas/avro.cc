@@ -187,6 +187,129 @@ std::string child(const std::string& path, const std::string& name) {
   return path.empty() ? name : path + "." + name;
 }
 
+// ---- validating bytes before Avro C reads them
+// ---------------------------------------------------
+
+// Walks `bytes` as Avro binary of `schema` without decoding, checking every length, count, enum
+// index and union branch against the schema and the bytes left. Avro C allocates what a length
+// says before it finds the data missing (a poison record with a huge length would ask for that
+// much memory) and leaks a partly read value on a truncated record: it only ever sees bytes that
+// passed this check.
+class BinaryValidator {
+ public:
+  explicit BinaryValidator(std::string_view bytes) : bytes_(bytes) {}
+
+  void check(avro_schema_t schema, int depth = 0) {
+    if (depth > kMaxDepth) fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    schema = deref(schema);
+    switch (avro_typeof(schema)) {
+      case AVRO_NULL:
+        return;
+      case AVRO_BOOLEAN:
+        take(1, "boolean");
+        return;
+      case AVRO_INT32:
+      case AVRO_INT64:
+        varint();
+        return;
+      case AVRO_FLOAT:
+        take(4, "float");
+        return;
+      case AVRO_DOUBLE:
+        take(8, "double");
+        return;
+      case AVRO_STRING:
+      case AVRO_BYTES:
+        take(length(), avro_typeof(schema) == AVRO_STRING ? "string" : "bytes");
+        return;
+      case AVRO_FIXED:
+        take(static_cast<uint64_t>(avro_schema_fixed_size(schema)), "fixed");
+        return;
+      case AVRO_ENUM: {
+        const int64_t index = varint();
+        if (index < 0 || index >= avro_schema_enum_number_of_symbols(schema)) {
+          fail("enum index " + std::to_string(index) + " out of range for " + fullNameOf(schema));
+        }
+        return;
+      }
+      case AVRO_UNION: {
+        const int64_t branch = varint();
+        if (branch < 0 || static_cast<uint64_t>(branch) >= avro_schema_union_size(schema)) {
+          fail("union branch " + std::to_string(branch) + " out of range");
+        }
+        check(avro_schema_union_branch(schema, static_cast<int>(branch)), depth + 1);
+        return;
+      }
+      case AVRO_RECORD:
+        for (size_t i = 0; i < avro_schema_record_size(schema); ++i) {
+          check(avro_schema_record_field_get_by_index(schema, static_cast<int>(i)), depth + 1);
+        }
+        return;
+      case AVRO_ARRAY:
+      case AVRO_MAP: {
+        const bool is_map = avro_typeof(schema) == AVRO_MAP;
+        avro_schema_t items =
+            is_map ? avro_schema_map_values(schema) : avro_schema_array_items(schema);
+        for (;;) {
+          int64_t count = varint();
+          if (count == 0) return;
+          if (count < 0) {
+            if (count == INT64_MIN) fail("invalid block count");
+            count = -count;
+            length();  // the block's size in bytes, which readers may use to skip it
+          }
+          // Every item takes at least one byte unless its type is null: a count larger than the
+          // bytes left cannot be real.
+          if (static_cast<uint64_t>(count) > remaining() + 1 &&
+              avro_typeof(deref(items)) != AVRO_NULL) {
+            fail("block count " + std::to_string(count) + " exceeds the " +
+                 std::to_string(remaining()) + " bytes left");
+          }
+          for (int64_t i = 0; i < count; ++i) {
+            if (is_map) take(length(), "map key");
+            check(items, depth + 1);
+          }
+        }
+      }
+      default:
+        fail(std::string("unsupported Avro type ") + typeName(schema));
+    }
+  }
+
+ private:
+  static constexpr int kMaxDepth = 200;
+
+  uint64_t remaining() const { return bytes_.size() - pos_; }
+
+  int64_t varint() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+      if (pos_ >= bytes_.size()) fail("truncated record (a number runs past the end)");
+      const auto b = static_cast<uint8_t>(bytes_[pos_++]);
+      value |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return static_cast<int64_t>((value >> 1) ^ (~(value & 1) + 1));
+    }
+    fail("a variable-length number is longer than 10 bytes");
+  }
+
+  uint64_t length() {
+    const int64_t n = varint();
+    if (n < 0) fail("negative length " + std::to_string(n));
+    return static_cast<uint64_t>(n);
+  }
+
+  void take(uint64_t n, const char* what) {
+    if (n > remaining()) {
+      fail(std::string("truncated record: a ") + what + " of " + std::to_string(n) + " bytes, " +
+           std::to_string(remaining()) + " left");
+    }
+    pos_ += n;
+  }
+
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
 // ---- JSON -> Avro value (encoding)
 // -----------------------------------------------------------------
 
@@ -667,6 +790,7 @@ std::string AvroSchema::encode(const nlohmann::json& value) const {
 namespace {
 nlohmann::json decodeWith(std::string_view bytes, const ParsedSchema& writer,
                           const ParsedSchema* reader) {
+  avro_internal::BinaryValidator(bytes).check(writer.schema());
   avro_internal::Value v(writer.iface());
   avro_internal::ReaderHandle in(
       avro_reader_memory(bytes.data(), static_cast<int64_t>(bytes.size())));
