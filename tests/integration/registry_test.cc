@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kstreams/avro_serde.h"
+#include "kstreams/json_schema_serde.h"
 #include "kstreams/schema_registry.h"
 #include "kstreams/wire_format.h"
 
@@ -152,6 +153,23 @@ TEST_F(RealRegistryTest, AvroV1AndV2ReadEachOther) {
   } catch (const SchemaRegistryException& e) {
     EXPECT_EQ(e.httpStatus(), 409);
   }
+}
+
+TEST_F(RealRegistryTest, JsonSchemaRegisteredAndValidated) {
+  const std::string topic = unique("json-orders");
+  const std::string schema =
+      R"({"$schema":"http://json-schema.org/draft-07/schema#","title":"Order","type":"object",)"
+      R"("properties":{"id":{"type":"string"}},"required":["id"]})";
+  auto serde = Serdes::JsonSchema(client, schema);
+  std::string out;
+  ASSERT_TRUE(serde->serialize(topic, nlohmann::json{{"id", "a-1"}}, out));
+  const int32_t id = wire::parse(out).schema_id;
+  EXPECT_EQ(client->getSchemaById(id).type, "JSON");
+  auto client2 = std::make_shared<SchemaRegistryClient>(registryApi());
+  EXPECT_EQ(Serdes::JsonSchema(client2, schema)->deserialize(topic, out),
+            (nlohmann::json{{"id", "a-1"}}));
+  std::string bad;
+  EXPECT_THROW(serde->serialize(topic, nlohmann::json{{"id", 1}}, bad), SerializationException);
 }
 
 TEST(RealRegistryDown, UnreachableRegistryIsUnavailable) {
