@@ -96,8 +96,16 @@ class ParsedSchema {
  public:
   explicit ParsedSchema(std::string text) : json_(std::move(text)) {
     avro_schema_t raw = nullptr;
-    if (avro_schema_from_json_length(json_.data(), json_.size(), &raw) != 0 || raw == nullptr) {
-      fail("invalid schema: " + avroError());
+    {
+      // Debian's libavro keeps avro_strerror() in one global buffer (no thread-local storage):
+      // parsing, where errors are expected, runs under a lock so that its message is its own.
+      // Encoding and decoding check their input first (Encoder, BinaryValidator), so Avro C
+      // does not fail, and write that buffer, there.
+      static std::mutex parse_mutex;
+      std::lock_guard<std::mutex> lock(parse_mutex);
+      if (avro_schema_from_json_length(json_.data(), json_.size(), &raw) != 0 || raw == nullptr) {
+        fail("invalid schema: " + avroError());
+      }
     }
     schema_.reset(raw);
     iface_.reset(avro_generic_class_from_schema(raw));
