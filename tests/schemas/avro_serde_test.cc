@@ -290,6 +290,26 @@ TEST_F(AvroSerdeTest, FailuresAtTheSourceGoToTheDeserializationHandler) {
   EXPECT_THAT(out.readValuesToList(), ::testing::ElementsAre("ann:HIGH", "ann:HIGH"));
 }
 
+// A registry that is down when a sink serializes fails the record through the production
+// exception handler: by default the processing stops with the registry's message.
+TEST_F(AvroSerdeTest, RegistryDownAtTheSinkIsAProductionError) {
+  http->setDown(true);
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+      .mapValues([](const std::string& name) {
+        return json{{"name", name}, {"visits", 1}};
+      })
+      .to("users", Produced(Serdes::String(), Serdes::Avro(registry, kV1)));
+  TopologyTestDriver driver(builder.build(), StreamsConfig{{"application.id", "avro-sink"}});
+  auto in = driver.createInputTopic("in", Serdes::String(), Serdes::String());
+  try {
+    in.pipeInput("k", "ann");
+    FAIL() << "the record was written without its schema id";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("schema registry unreachable"));
+  }
+}
+
 TEST_F(AvroSerdeTest, ConcurrentUseSharesTheCaches) {
   auto serde = Serdes::Avro(registry, kV1);
   std::vector<std::thread> threads;
