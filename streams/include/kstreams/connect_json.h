@@ -31,10 +31,10 @@
 //      SerdePtr<Order> serde = Serdes::ConnectJson<Order>();        // schemas.enable=true
 //
 //    Field types map as Connect's: int8_t/int16_t/int32_t/int64_t -> int8..int64, float ->
-//    float32, double -> float64, bool -> boolean, std::string -> string, ConnectBytes -> bytes
-//    (base64 in JSON), std::vector<T> -> array, std::map<std::string, T> -> map (a JSON object),
-//    std::optional<T> -> the optional form of T's schema, and any struct with its own
-//    connectStruct() hook -> a nested struct.
+//    FLOAT32 ("float" in the schema JSON), double -> FLOAT64 ("double"), bool -> boolean,
+//    std::string -> string, ConnectBytes -> bytes (base64 in JSON), std::vector<T> -> array,
+//    std::map<std::string, T> -> map (a JSON object), std::optional<T> -> the optional form of T's
+//    schema, and any struct with its own connectStruct() hook -> a nested struct.
 //
 // 2. nlohmann::json values with a declared Connect schema:
 //
