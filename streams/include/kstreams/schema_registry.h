@@ -158,9 +158,8 @@ class SchemaRegistryClient {
   void setCompatibility(const std::string& subject, const std::string& level);
 
  private:
-  // One request; returns the parsed JSON body of a 2xx response, throws otherwise.
-  std::string call(const char* method, const std::string& path, const std::string& body,
-                   int* status_out = nullptr);
+  // One request; returns the body of a 2xx response, throws SchemaRegistryException otherwise.
+  std::string call(const char* method, const std::string& path, const std::string& body);
   static std::string key(const std::string& subject, const Schema& schema);
 
   std::string base_url_;

@@ -90,10 +90,9 @@ SchemaRegistryClient::SchemaRegistryClient(std::string base_url,
 }
 
 std::string SchemaRegistryClient::call(const char* method, const std::string& path,
-                                       const std::string& body, int* status_out) {
+                                       const std::string& body) {
   HttpRequest request{method, base_url_ + path, body};
   HttpResponse response = transport_->send(request);
-  if (status_out != nullptr) *status_out = response.status;
   if (response.status >= 200 && response.status < 300) return std::move(response.body);
   // The API's error body: {"error_code": 40403, "message": "..."}.
   int error_code = 0;
