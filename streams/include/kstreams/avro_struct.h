@@ -64,6 +64,8 @@ namespace avro_struct_internal {
 }
 }  // namespace avro_struct_internal
 
+// A user struct T (default-constructible: reading starts from T{}) described as Avro record
+// fields; see the file comment. Build it once, then immutable and thread-safe.
 template <typename T>
 class AvroRecord {
  public:

@@ -209,8 +209,9 @@ concept HasConnectStruct = requires(const M* p) {
   { connectStruct(p) } -> std::convertible_to<const ConnectStruct<M>&>;
 };
 
-// A user struct T described as Connect struct fields. Build it once (typically in a
-// function-local static returned by a connectStruct hook); then immutable and thread-safe.
+// A user struct T (default-constructible: reading starts from T{}) described as Connect struct
+// fields. Build it once (typically in a function-local static returned by a connectStruct
+// hook); then immutable and thread-safe.
 template <typename T>
 class ConnectStruct {
  public:
