@@ -176,6 +176,31 @@ TEST(TimestampExtractor, WallclockUsesTheSystemClock) {
   EXPECT_GE(out.readRecord().timestamp, before);
 }
 
+// Forwards the stream time it sees for each Int64 record.
+class StreamTimeOfLongs : public ContextualProcessor<std::string, int64_t, std::string, int64_t> {
+ public:
+  void process(Record<std::string, int64_t> r) override {
+    context().forward(std::move(r).withValue(context().currentStreamTimeMs()));
+  }
+};
+
+TEST(StreamTime, ARecordDroppedForDeserializationDoesNotMoveIt) {
+  // As in Java, where such a record is dropped before it becomes a queue's head.
+  Topology t;
+  t.addSource<std::string, int64_t>("src", {"in"}, String(), Int64())
+      .addProcessor("st", [] { return std::make_unique<StreamTimeOfLongs>(); }, {"src"})
+      .addSink<std::string, int64_t>("sink", "out", {"st"}, String(), Int64());
+  TopologyTestDriver driver(t,
+                            StreamsConfig{{"deserialization.exception.handler", "LogAndContinue"}});
+  auto in = driver.createInputTopic<std::string, int64_t>("in", String(), Int64());
+  auto bad = driver.createInputTopic<std::string, std::string>("in", String(), String());
+  auto out = driver.createOutputTopic<std::string, int64_t>("out", String(), Int64());
+  in.pipeInput("k", 1, 10);
+  bad.pipeInput("k", "not 8 bytes", 100);
+  in.pipeInput("k", 2, 20);
+  EXPECT_EQ(out.readValuesToList(), (std::vector<int64_t>{10, 20}));
+}
+
 TEST(TimestampExtractor, ConfigNamesAndValues) {
   EXPECT_NE(timestampExtractorFromName("WallclockTimestampExtractor"), nullptr);
   EXPECT_NE(timestampExtractorFromName(

@@ -70,7 +70,7 @@ PartitionGroup::PartitionGroup(StreamTask& task, rd_kafka_t* consumer, int64_t m
 PartitionGroup::~PartitionGroup() {
   for (auto& q : queues_) {
     if (q->head != nullptr) rd_kafka_message_destroy(q->head);
-    for (rd_kafka_message_t* m : q->fifo) rd_kafka_message_destroy(m);
+    for (size_t i = 0; i < q->fifo.size(); ++i) rd_kafka_message_destroy(q->fifo.at(i));
     // A paused partition would stay paused if it came back to this consumer later.
     if (q->paused) pause(*q, false);
   }
@@ -192,8 +192,9 @@ int64_t PartitionGroup::process(int64_t wall_clock_ms, int64_t max_records) {
     q->head = nullptr;
     --buffered_;
     ++done;
-    if (q->head_raw.timestamp > q->partition_time) q->partition_time = q->head_raw.timestamp;
-    task_.process(q->head_raw);
+    if (task_.process(q->head_raw) && q->head_raw.timestamp > q->partition_time) {
+      q->partition_time = q->head_raw.timestamp;
+    }
     task_.maybePunctuateStreamTime();
     updateHead(*q);
     if (q->paused && static_cast<int64_t>(q->size()) <= max_buffered_) pause(*q, false);

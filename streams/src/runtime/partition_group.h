@@ -30,7 +30,6 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +41,36 @@
 
 namespace kstreams::internal {
 
+// A FIFO of fetched messages on a power-of-two ring that grows by doubling and never shrinks:
+// a steady flow allocates nothing (std::deque allocates and frees a block every 64 entries).
+class MessageRing {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  void push_back(rd_kafka_message_t* m) {
+    if (size_ == buf_.size()) grow();
+    buf_[(head_ + size_) & (buf_.size() - 1)] = m;
+    ++size_;
+  }
+  rd_kafka_message_t* front() const { return buf_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    --size_;
+  }
+  rd_kafka_message_t* at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+
+ private:
+  void grow() {
+    std::vector<rd_kafka_message_t*> next(buf_.empty() ? 64 : buf_.size() * 2);
+    for (size_t i = 0; i < size_; ++i) next[i] = at(i);
+    buf_.swap(next);
+    head_ = 0;
+  }
+  std::vector<rd_kafka_message_t*> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
 class PartitionGroup {
  public:
   // One input partition of the task.
@@ -50,9 +79,9 @@ class PartitionGroup {
     std::string topic;  // full name
     int32_t partition = -1;
     const TimestampExtractor* extractor = nullptr;
-    std::deque<rd_kafka_message_t*> fifo;  // fetched, not the head yet; owned
-    rd_kafka_message_t* head = nullptr;    // owned; head_raw views it
-    RawRecord head_raw;                    // timestamp = the extracted one
+    MessageRing fifo;                    // fetched, not the head yet; owned
+    rd_kafka_message_t* head = nullptr;  // owned; head_raw views it
+    RawRecord head_raw;                  // timestamp = the extracted one
     int64_t partition_time = -1;
     // An end-of-partition event came after the last record fetched: lag 0 as of that fetch.
     bool caught_up = false;
