@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kstreams/errors.h"
+#include "kstreams/fixed_key_processor.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
 #include "kstreams/streams_builder.h"
@@ -395,6 +396,37 @@ TEST(Punctuation, DslProcessAndExceptionsGoToTheProcessingHandler) {
                                         "KSTREAM-PROCESSOR-0000000001:-1:punctuation failed"}));
     EXPECT_EQ(out.readValuesToList(), (std::vector<std::string>{"v", "ok", "v", "v"}));
   }
+}
+
+// processValues() processors can schedule too.
+class FixedKeyTicker : public ContextualFixedKeyProcessor<std::string, std::string, std::string> {
+ public:
+  explicit FixedKeyTicker(std::vector<int64_t>* fired) : fired_(fired) {}
+  void init(FixedKeyProcessorContext<std::string, std::string>& context) override {
+    ContextualFixedKeyProcessor::init(context);
+    context.schedule(100ms, PunctuationType::WALL_CLOCK_TIME,
+                     [this](int64_t ts) { fired_->push_back(ts); });
+  }
+  void process(FixedKeyRecord<std::string, std::string> r) override {
+    context().forward(std::move(r));
+  }
+
+ private:
+  std::vector<int64_t>* fired_;
+};
+
+TEST(Punctuation, ProcessValuesProcessorsSchedule) {
+  std::vector<int64_t> fired;
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(String(), String()))
+      .processValues([&fired] { return std::make_unique<FixedKeyTicker>(&fired); })
+      .to("out", Produced(String(), String()));
+  Topology t = builder.build();
+  TopologyTestDriver driver(t, {}, /*initial_wall_clock_ms=*/0);
+  driver.advanceWallClockTime(99);
+  driver.advanceWallClockTime(1);
+  driver.advanceWallClockTime(100);
+  EXPECT_EQ(fired, (std::vector<int64_t>{100, 200}));
 }
 
 class BadInterval : public ContextualProcessor<std::string, std::string> {
