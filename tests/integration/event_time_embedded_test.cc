@@ -123,6 +123,46 @@ TEST_F(EventTimeEmbeddedTest, AnEmptyCaughtUpPartitionDoesNotBlockTheTask) {
   }
 }
 
+// Forwards each record with the task's stream time as its value.
+class StreamTimeOf
+    : public ContextualProcessor<std::string, std::string, std::string, std::string> {
+ public:
+  void process(Record<std::string, std::string> r) override {
+    context().forward(std::move(r).withValue(std::to_string(context().currentStreamTimeMs())));
+  }
+};
+
+// The partition time is committed with the offsets (Kafka Streams' offset metadata) and a
+// restarted application resumes its stream time from it, as Java does.
+TEST_F(EventTimeEmbeddedTest, StreamTimeSurvivesARestartThroughTheCommittedMetadata) {
+  const std::string s = uniqueSuffix();
+  const std::string in = "et-rs-in-" + s, out = "et-rs-out-" + s, app = "et-restart-" + s;
+  ASSERT_TRUE(createTopics(bootstrap(), {{in, 1}, {out, 1}}).ok());
+  auto topology = [&] {
+    Topology t;
+    t.addSource<std::string, std::string>("src", {in}, String(), String())
+        .addProcessor("st", [] { return std::make_unique<StreamTimeOf>(); }, {"src"})
+        .addSink<std::string, std::string>("sink", out, {"st"}, String(), String());
+    return t;
+  };
+  auto run = [&](std::vector<int64_t> timestamps) {
+    {
+      SimpleProducer producer(bootstrap());
+      for (int64_t t : timestamps) producer.send(in, "k", "v", t, 0);
+      ASSERT_TRUE(producer.flush().ok());
+    }
+    KafkaStreams streams(topology(), config(app));
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(60)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  };
+  run({1000, 5000, 3000});
+  run({20, 6000});
+  std::vector<std::string> values;
+  for (const auto& r : read(out)) values.push_back(*r.value);
+  EXPECT_EQ(values, (std::vector<std::string>{"1000", "5000", "5000", "5000", "6000"}));
+}
+
 // Collects the log lines about pausing and resuming partitions.
 class PauseLog {
  public:

@@ -131,6 +131,11 @@ class PartitionGroup {
   // The earliest idle deadline of a task waiting for a caught-up partition (-1: none): the
   // stream thread must look again by then.
   int64_t nextIdleDeadline() const;
+  // The partition time of `topic`'s partition (-1: unknown).
+  int64_t partitionTime(std::string_view topic) const;
+  // Sets it from a committed offset's metadata (before anything is processed); the task's stream
+  // time moves up to it too, as Java's PartitionGroup#setPartitionTime.
+  void setPartitionTime(std::string_view topic, int64_t partition_time);
   int64_t enforcedProcessingCount() const { return enforced_processing_; }
   int64_t pauseCount() const { return pauses_; }
 
@@ -150,5 +155,11 @@ class PartitionGroup {
   int64_t enforced_processing_ = 0;
   int64_t pauses_ = 0;
 };
+
+// The metadata of a committed input offset, as Kafka Streams writes and reads it
+// (TopicPartitionMetadata): Base64 of [version 2][8-byte big-endian partition time] (no
+// processor metadata). decode() also reads version 1 and gives -1 for anything else.
+std::string encodeOffsetMetadata(int64_t partition_time);
+int64_t decodeOffsetMetadata(std::string_view metadata);
 
 }  // namespace kstreams::internal

@@ -105,6 +105,11 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   // Records skipped so far for an invalid timestamp (Java's dropped-records task metric counts
   // these among others).
   int64_t droppedRecords() const { return dropped_records_; }
+  // Before the first record: stream time is at least `partition_time` (a committed partition
+  // time, restored as Java does).
+  void initializeStreamTime(int64_t partition_time) {
+    if (partition_time > stream_time_ms_) stream_time_ms_ = partition_time;
+  }
 
   // Processes one input record whose timestamp is already the extracted one (stream time moves
   // to it if it is larger). A processor's exception goes to the processing exception

@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -340,7 +342,43 @@ bool StreamThread::enqueue(rd_kafka_message_t* message) {
   return true;
 }
 
+void StreamThread::initializePartitionTimes() {
+  RdKafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(8));
+  for (TaskId id : restoring_) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    for (const std::string& topic : it->second->sourceTopics()) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition);
+    }
+  }
+  if (list->cnt == 0) return;
+  if (rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), list.get(), 30000)) {
+    log(LogLevel::kWarn, options_.name,
+        absl::StrCat("reading the committed offsets' metadata failed (", rd_kafka_err2name(err),
+                     "): partition times start unknown"));
+    return;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.metadata == nullptr || p.metadata_size == 0) {
+      continue;
+    }
+    const int64_t partition_time = decodeOffsetMetadata(
+        std::string_view(static_cast<const char*>(p.metadata), p.metadata_size));
+    if (partition_time < 0) continue;
+    for (const auto& [id, task] : tasks_) {
+      if (id.partition != p.partition) continue;
+      auto group = groups_.find(id);
+      if (group == groups_.end() || group->second->queue(p.topic) == nullptr) continue;
+      group->second->setPartitionTime(p.topic, partition_time);
+    }
+  }
+}
+
 bool StreamThread::restoreTasks() {
+  // Java's StreamTask#initializeTaskTimeAndProcessorMetadata: partition and stream time from
+  // the committed offsets' metadata, before the first record.
+  initializePartitionTimes();
   std::vector<StateRestorer::Target> targets;
   std::vector<StreamTask*> tasks;
   for (TaskId id : restoring_) {
@@ -412,7 +450,17 @@ RdKafkaPartitionListPtr StreamThread::committableOffsets() {
       if (!batch_pending_ && group != groups_.end()) {
         offset = std::max(offset, group->second->committablePosition(topic));
       }
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset = offset;
+      rd_kafka_topic_partition_t* entry =
+          rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition);
+      entry->offset = offset;
+      // The partition time goes with the offset, in Kafka Streams' format, so that a restart
+      // (of kstreams or of a Java application with the same id) resumes its stream time.
+      if (group != groups_.end() && offset >= 0) {
+        const std::string metadata = encodeOffsetMetadata(group->second->partitionTime(topic));
+        entry->metadata = malloc(metadata.size());  // freed with the list by librdkafka
+        memcpy(entry->metadata, metadata.data(), metadata.size());
+        entry->metadata_size = metadata.size();
+      }
     }
   }
   RdKafkaPartitionListPtr moved(rd_kafka_topic_partition_list_new(list->cnt));
@@ -421,7 +469,14 @@ RdKafkaPartitionListPtr StreamThread::committableOffsets() {
     if (p.offset < 0) continue;  // nothing consumed there yet
     auto it = committed_.find({p.topic, p.partition});
     if (it != committed_.end() && it->second >= p.offset) continue;  // never backwards
-    rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition)->offset = p.offset;
+    rd_kafka_topic_partition_t* entry =
+        rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition);
+    entry->offset = p.offset;
+    if (p.metadata != nullptr) {
+      entry->metadata = malloc(p.metadata_size);
+      memcpy(entry->metadata, p.metadata, p.metadata_size);
+      entry->metadata_size = p.metadata_size;
+    }
   }
   return moved;
 }
