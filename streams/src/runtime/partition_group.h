@@ -106,8 +106,9 @@ class PartitionGroup {
   // The queue of (topic, partition), made for each of the task's source topics at construction.
   Queue* queue(std::string_view topic);
 
-  // Takes ownership of a fetched record of `q`'s partition. May run the extractor (when the
-  // record becomes the head) and so throw like StreamTask::extractTimestamp.
+  // Takes ownership of a fetched record of `q`'s partition (also when it throws). May run the
+  // extractor (when the record becomes the head) and so throw like
+  // StreamTask::extractTimestamp.
   void add(Queue& q, rd_kafka_message_t* message);
   // librdkafka's end-of-partition event for `q`'s partition, at `offset` (the end).
   void onEndOfPartition(Queue& q, int64_t offset) {

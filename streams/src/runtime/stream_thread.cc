@@ -29,7 +29,8 @@ void log(LogLevel level, const std::string& prefix, absl::string_view message) {
   internal::logLine(level, absl::StrCat(prefix, ": ", message));
 }
 
-// Destroys the messages of one batch whatever happens while they are processed.
+// Destroys the messages of one batch that no task took, whatever happens while they are
+// handed out.
 class BatchGuard {
  public:
   BatchGuard(rd_kafka_message_t** messages, int count) : messages_(messages), count_(count) {}
@@ -242,9 +243,7 @@ void StreamThread::runLoop() {
     if (!restoring_.empty() && !restoreTasks()) break;  // shutdown during restoration
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
     // Step 4: into the tasks' partition queues, then processed lowest timestamp first.
-    for (int i = 0; i < n; ++i) {
-      if (enqueue(batch[i])) batch[i] = nullptr;
-    }
+    for (int i = 0; i < n; ++i) enqueue(std::exchange(batch[i], nullptr));
     batch_pending_ = false;
     processTasks();
     // Step 5.
@@ -308,7 +307,10 @@ PartitionGroup::Queue* StreamThread::route(const rd_kafka_message_t* message) {
   return nullptr;
 }
 
-bool StreamThread::enqueue(rd_kafka_message_t* message) {
+void StreamThread::enqueue(rd_kafka_message_t* message) {
+  // Destroyed here unless a partition queue takes it (also when this throws).
+  std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
+      message, &rd_kafka_message_destroy);
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (message->rkt != nullptr) {
@@ -316,7 +318,7 @@ bool StreamThread::enqueue(rd_kafka_message_t* message) {
           q->group->onEndOfPartition(*q, message->offset);
         }
       }
-      return false;
+      return;
     }
     std::string what = absl::StrCat(
         "consumer error",
@@ -331,15 +333,14 @@ bool StreamThread::enqueue(rd_kafka_message_t* message) {
     }
     // Transient (the consumer retries) or about a topic that vanished: keep going with the rest.
     log(LogLevel::kWarn, options_.name, what);
-    return false;
+    return;
   }
   PartitionGroup::Queue* q = route(message);
   if (q == nullptr) {
     ++dropped_;  // fetched before its partition was revoked; its new owner will process it
-    return false;
+    return;
   }
-  q->group->add(*q, message);
-  return true;
+  q->group->add(*q, owned.release());
 }
 
 void StreamThread::initializePartitionTimes() {
