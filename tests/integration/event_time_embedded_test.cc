@@ -220,8 +220,8 @@ class PauseLog {
     });
   }
   ~PauseLog() {
-    setLogSink(nullptr);
     setLogLevel(LogLevel::kWarn);
+    setLogSink(nullptr);
   }
   int pauses() const {
     std::lock_guard lock(mu_);
