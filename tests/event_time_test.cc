@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kstreams/errors.h"
+#include "kstreams/fixed_key_processor.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
 #include "kstreams/streams_builder.h"
@@ -174,6 +175,31 @@ TEST(TimestampExtractor, WallclockUsesTheSystemClock) {
                              .count();
   in.pipeInput("k", "v", 1);
   EXPECT_GE(out.readRecord().timestamp, before);
+}
+
+// Forwards the stream time it sees for each Int64 record.
+class StreamTimeOfLongs : public ContextualProcessor<std::string, int64_t, std::string, int64_t> {
+ public:
+  void process(Record<std::string, int64_t> r) override {
+    context().forward(std::move(r).withValue(context().currentStreamTimeMs()));
+  }
+};
+
+TEST(StreamTime, ARecordDroppedForDeserializationDoesNotMoveIt) {
+  // As in Java, where such a record is dropped before it becomes a queue's head.
+  Topology t;
+  t.addSource<std::string, int64_t>("src", {"in"}, String(), Int64())
+      .addProcessor("st", [] { return std::make_unique<StreamTimeOfLongs>(); }, {"src"})
+      .addSink<std::string, int64_t>("sink", "out", {"st"}, String(), Int64());
+  TopologyTestDriver driver(t,
+                            StreamsConfig{{"deserialization.exception.handler", "LogAndContinue"}});
+  auto in = driver.createInputTopic<std::string, int64_t>("in", String(), Int64());
+  auto bad = driver.createInputTopic<std::string, std::string>("in", String(), String());
+  auto out = driver.createOutputTopic<std::string, int64_t>("out", String(), Int64());
+  in.pipeInput("k", 1, 10);
+  bad.pipeInput("k", "not 8 bytes", 100);
+  in.pipeInput("k", 2, 20);
+  EXPECT_EQ(out.readValuesToList(), (std::vector<int64_t>{10, 20}));
 }
 
 TEST(TimestampExtractor, ConfigNamesAndValues) {
@@ -370,6 +396,37 @@ TEST(Punctuation, DslProcessAndExceptionsGoToTheProcessingHandler) {
                                         "KSTREAM-PROCESSOR-0000000001:-1:punctuation failed"}));
     EXPECT_EQ(out.readValuesToList(), (std::vector<std::string>{"v", "ok", "v", "v"}));
   }
+}
+
+// processValues() processors can schedule too.
+class FixedKeyTicker : public ContextualFixedKeyProcessor<std::string, std::string, std::string> {
+ public:
+  explicit FixedKeyTicker(std::vector<int64_t>* fired) : fired_(fired) {}
+  void init(FixedKeyProcessorContext<std::string, std::string>& context) override {
+    ContextualFixedKeyProcessor::init(context);
+    context.schedule(100ms, PunctuationType::WALL_CLOCK_TIME,
+                     [this](int64_t ts) { fired_->push_back(ts); });
+  }
+  void process(FixedKeyRecord<std::string, std::string> r) override {
+    context().forward(std::move(r));
+  }
+
+ private:
+  std::vector<int64_t>* fired_;
+};
+
+TEST(Punctuation, ProcessValuesProcessorsSchedule) {
+  std::vector<int64_t> fired;
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(String(), String()))
+      .processValues([&fired] { return std::make_unique<FixedKeyTicker>(&fired); })
+      .to("out", Produced(String(), String()));
+  Topology t = builder.build();
+  TopologyTestDriver driver(t, {}, /*initial_wall_clock_ms=*/0);
+  driver.advanceWallClockTime(99);
+  driver.advanceWallClockTime(1);
+  driver.advanceWallClockTime(100);
+  EXPECT_EQ(fired, (std::vector<int64_t>{100, 200}));
 }
 
 class BadInterval : public ContextualProcessor<std::string, std::string> {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -26,9 +27,19 @@ std::atomic<int>& minLevel() {
   return level;
 }
 
-LogSink& sink() {
-  static LogSink s;
+// The sink, swapped under a mutex and called outside it: setLogSink() may run while other
+// threads log (librdkafka's threads route their lines here too).
+std::mutex& sinkMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::shared_ptr<const LogSink>& sinkSlot() {
+  static std::shared_ptr<const LogSink> s;
   return s;
+}
+std::shared_ptr<const LogSink> currentSink() {
+  std::lock_guard<std::mutex> lock(sinkMutex());
+  return sinkSlot();
 }
 
 void stderrSink(LogLevel level, std::string_view message) {
@@ -48,15 +59,19 @@ void stderrSink(LogLevel level, std::string_view message) {
 
 }  // namespace
 
-void setLogSink(LogSink s) { sink() = std::move(s); }
+void setLogSink(LogSink s) {
+  auto next = s ? std::make_shared<const LogSink>(std::move(s)) : nullptr;
+  std::lock_guard<std::mutex> lock(sinkMutex());
+  sinkSlot() = std::move(next);
+}
 void setLogLevel(LogLevel level) { minLevel().store(static_cast<int>(level)); }
 
 namespace internal {
 bool logEnabled(LogLevel level) { return static_cast<int>(level) >= minLevel().load(); }
 void logLine(LogLevel level, std::string_view message) {
   if (!logEnabled(level)) return;
-  if (sink()) {
-    sink()(level, message);
+  if (std::shared_ptr<const LogSink> s = currentSink()) {
+    (*s)(level, message);
   } else {
     stderrSink(level, message);
   }

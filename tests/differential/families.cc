@@ -7,6 +7,7 @@
 #include "families.h"
 
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "kstreams/fixed_key_processor.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
+#include "kstreams/timestamp_extractor.h"
 
 namespace kstreams::differential {
 namespace {
@@ -61,6 +63,31 @@ class SwapAndRepeat : public ContextualProcessor<Str, Str, Str, Str> {
     context().forward(r.withKey(r.value()).withValue(r.key()));
     if (r.value().size() > 1) context().forward(std::move(r).withValue(Str("twice")));
   }
+};
+
+// Counts records and, every 3 ms of stream time, forwards ("tick", "<count>@<time>/<stream
+// time>") with the punctuation's timestamp (and no headers).
+class StreamTimeTicker : public ContextualProcessor<Str, Str, Str, Str> {
+ public:
+  void init(ProcessorContext<Str, Str>& context) override {
+    ContextualProcessor::init(context);
+    context.schedule(
+        std::chrono::milliseconds(3), PunctuationType::STREAM_TIME, [this](int64_t ts) {
+          this->context().forward(
+              Record<Str, Str>(kTick,
+                               std::to_string(count_) + "@" + std::to_string(ts) + "/" +
+                                   std::to_string(this->context().currentStreamTimeMs()),
+                               ts));
+        });
+  }
+  void process(Record<Str, Str> r) override {
+    ++count_;
+    context().forward(std::move(r));
+  }
+
+ private:
+  static constexpr const char* kTick = "tick";
+  int64_t count_ = 0;
 };
 
 std::vector<Family> makeFamilies() {
@@ -148,6 +175,20 @@ std::vector<Family> makeFamilies() {
   });
   add("process", one, {out}, [](StreamsBuilder& b) {
     stream(b).process([] { return std::make_unique<SwapAndRepeat>(); }).to("out", outS());
+  });
+  // Event time: stream-time punctuation, and a user timestamp extractor feeding it (the record
+  // timestamp moved by 10 ms per value character, so stream time and order differ from the
+  // input's).
+  add("process-punctuate", one, {out}, [](StreamsBuilder& b) {
+    stream(b).process([] { return std::make_unique<StreamTimeTicker>(); }).to("out", outS());
+  });
+  add("extractor-punctuate", one, {out}, [](StreamsBuilder& b) {
+    auto extractor = TimestampExtractor::from([](const ConsumerRecord& r, int64_t) {
+      return r.timestamp + 10 * static_cast<int64_t>(r.value ? r.value->size() : 0);
+    });
+    b.stream("in", in().withTimestampExtractor(extractor))
+        .process([] { return std::make_unique<StreamTimeTicker>(); })
+        .to("out", outS());
   });
 
   // ---- KGroupedStream ----

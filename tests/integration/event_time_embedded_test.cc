@@ -123,6 +123,85 @@ TEST_F(EventTimeEmbeddedTest, AnEmptyCaughtUpPartitionDoesNotBlockTheTask) {
   }
 }
 
+// The default extractor fails the task on a negative timestamp; a user extractor that throws
+// fails it too (the record's coordinates in the error), and the client goes to ERROR cleanly.
+TEST_F(EventTimeEmbeddedTest, AThrowingExtractorFailsTheThreadNamingTheRecord) {
+  const std::string s = uniqueSuffix();
+  const std::string in = "et-x-in-" + s, out = "et-x-out-" + s;
+  ASSERT_TRUE(createTopics(bootstrap(), {{in, 1}, {out, 1}}).ok());
+  {
+    SimpleProducer producer(bootstrap());
+    for (int i = 0; i < 20; ++i) producer.send(in, "k", i == 7 ? "boom" : "ok", 1 + i, 0);
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  auto extractor = TimestampExtractor::from([](const ConsumerRecord& r, int64_t) -> int64_t {
+    if (r.value && *r.value == "boom") throw std::runtime_error("cannot read the time");
+    return r.timestamp;
+  });
+  StreamsBuilder builder;
+  builder.stream(in, Consumed(String(), String()).withTimestampExtractor(extractor))
+      .to(out, Produced(String(), String()));
+  KafkaStreams streams(builder.build(), config("et-x-" + s));
+  std::mutex mu;
+  std::string message;
+  streams.setUncaughtExceptionHandler([&](const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::lock_guard lock(mu);
+      message = x.what();
+    }
+    return StreamThreadExceptionResponse::kShutdownClient;
+  });
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(eventually([&] { return streams.state() == KafkaStreams::State::kError; }, 30s));
+  std::lock_guard lock(mu);
+  EXPECT_NE(message.find("Fatal user code error in TimestampExtractor"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("offset=[7]"), std::string::npos) << message;
+  EXPECT_NE(message.find("cannot read the time"), std::string::npos) << message;
+}
+
+// Forwards each record with the task's stream time as its value.
+class StreamTimeOf
+    : public ContextualProcessor<std::string, std::string, std::string, std::string> {
+ public:
+  void process(Record<std::string, std::string> r) override {
+    context().forward(std::move(r).withValue(std::to_string(context().currentStreamTimeMs())));
+  }
+};
+
+// The partition time is committed with the offsets (Kafka Streams' offset metadata) and a
+// restarted application resumes its stream time from it, as Java does.
+TEST_F(EventTimeEmbeddedTest, StreamTimeSurvivesARestartThroughTheCommittedMetadata) {
+  const std::string s = uniqueSuffix();
+  const std::string in = "et-rs-in-" + s, out = "et-rs-out-" + s, app = "et-restart-" + s;
+  ASSERT_TRUE(createTopics(bootstrap(), {{in, 1}, {out, 1}}).ok());
+  auto topology = [&] {
+    Topology t;
+    t.addSource<std::string, std::string>("src", {in}, String(), String())
+        .addProcessor("st", [] { return std::make_unique<StreamTimeOf>(); }, {"src"})
+        .addSink<std::string, std::string>("sink", out, {"st"}, String(), String());
+    return t;
+  };
+  auto run = [&](std::vector<int64_t> timestamps) {
+    {
+      SimpleProducer producer(bootstrap());
+      for (int64_t t : timestamps) producer.send(in, "k", "v", t, 0);
+      ASSERT_TRUE(producer.flush().ok());
+    }
+    KafkaStreams streams(topology(), config(app));
+    ASSERT_TRUE(streams.start().ok());
+    ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(60)));
+    EXPECT_TRUE(streams.close(seconds(30)));
+  };
+  run({1000, 5000, 3000});
+  run({20, 6000});
+  std::vector<std::string> values;
+  for (const auto& r : read(out)) values.push_back(*r.value);
+  EXPECT_EQ(values, (std::vector<std::string>{"1000", "5000", "5000", "5000", "6000"}));
+}
+
 // Collects the log lines about pausing and resuming partitions.
 class PauseLog {
  public:
@@ -141,8 +220,8 @@ class PauseLog {
     });
   }
   ~PauseLog() {
-    setLogSink(nullptr);
     setLogLevel(LogLevel::kWarn);
+    setLogSink(nullptr);
   }
   int pauses() const {
     std::lock_guard lock(mu_);

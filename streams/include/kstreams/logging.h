@@ -15,8 +15,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 
-// Replaces the sink (nullptr restores the stderr default). Not synchronized with concurrent
-// logging: call it before starting any KafkaStreams instance.
+// Replaces the sink (nullptr restores the stderr default). Safe while other threads log: a line
+// being written may still go to the previous sink.
 void setLogSink(LogSink sink);
 // Lines below this level are dropped before formatting. Default: kWarn, or the value of the
 // environment variable KSTREAMS_LOG_LEVEL (debug, info, warn, error).

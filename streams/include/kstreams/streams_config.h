@@ -31,7 +31,9 @@
 //   state.rocksdb.write.buffer.bytes [33554432] memtable memory of all stores together (part of
 //                             the block cache above; must be smaller)
 //   replication.factor        [-1: broker default] for internal topics the app creates
-//   poll.ms                   [100] how long a stream thread blocks waiting for records
+//   poll.ms                   [100] how long a stream thread blocks waiting for records (less
+//                             when a wall-clock punctuation or a max.task.idle.ms deadline is
+//                             due sooner)
 //   application.server        [none] host:port of this instance, for interactive queries
 //   client.id                 [application.id] prefix of the librdkafka client ids
 //   default.timestamp.extractor [FailOnInvalidTimestamp] the event time of records whose source
@@ -175,7 +177,8 @@ class StreamsConfig {
     std::string application_server;
     std::string client_id;
     // Never null: FailOnInvalidTimestamp unless configured.
-    std::shared_ptr<const TimestampExtractor> default_timestamp_extractor;
+    std::shared_ptr<const TimestampExtractor> default_timestamp_extractor =
+        std::make_shared<FailOnInvalidTimestamp>();
     int64_t max_task_idle_ms = 0;  // -1: never wait
     int64_t buffered_records_per_partition = 1000;
     // librdkafka properties per client kind (prefixes stripped, common ones merged in).

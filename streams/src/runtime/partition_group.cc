@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "kafka/kafka_handles.h"
 #include "kstreams/logging.h"
@@ -70,7 +71,7 @@ PartitionGroup::PartitionGroup(StreamTask& task, rd_kafka_t* consumer, int64_t m
 PartitionGroup::~PartitionGroup() {
   for (auto& q : queues_) {
     if (q->head != nullptr) rd_kafka_message_destroy(q->head);
-    for (rd_kafka_message_t* m : q->fifo) rd_kafka_message_destroy(m);
+    for (size_t i = 0; i < q->fifo.size(); ++i) rd_kafka_message_destroy(q->fifo.at(i));
     // A paused partition would stay paused if it came back to this consumer later.
     if (q->paused) pause(*q, false);
   }
@@ -192,8 +193,9 @@ int64_t PartitionGroup::process(int64_t wall_clock_ms, int64_t max_records) {
     q->head = nullptr;
     --buffered_;
     ++done;
-    if (q->head_raw.timestamp > q->partition_time) q->partition_time = q->head_raw.timestamp;
-    task_.process(q->head_raw);
+    if (task_.process(q->head_raw) && q->head_raw.timestamp > q->partition_time) {
+      q->partition_time = q->head_raw.timestamp;
+    }
     task_.maybePunctuateStreamTime();
     updateHead(*q);
     if (q->paused && static_cast<int64_t>(q->size()) <= max_buffered_) pause(*q, false);
@@ -213,6 +215,42 @@ int64_t PartitionGroup::committablePosition(std::string_view topic) const {
     if (q->topic == topic) return q->size() > 0 ? -1 : q->position;
   }
   return -1;
+}
+
+int64_t PartitionGroup::partitionTime(std::string_view topic) const {
+  for (const auto& q : queues_) {
+    if (q->topic == topic) return q->partition_time;
+  }
+  return -1;
+}
+
+void PartitionGroup::setPartitionTime(std::string_view topic, int64_t partition_time) {
+  for (auto& q : queues_) {
+    if (q->topic != topic) continue;
+    q->partition_time = partition_time;
+    task_.initializeStreamTime(partition_time);
+  }
+}
+
+std::string encodeOffsetMetadata(int64_t partition_time) {
+  std::string raw(9, '\0');
+  raw[0] = 2;  // TopicPartitionMetadata.LATEST_MAGIC_BYTE; no processor metadata follows
+  for (int i = 0; i < 8; ++i) {
+    raw[1 + i] = static_cast<char>(static_cast<uint64_t>(partition_time) >> (56 - 8 * i));
+  }
+  return absl::Base64Escape(raw);
+}
+
+int64_t decodeOffsetMetadata(std::string_view metadata) {
+  std::string raw;
+  if (metadata.empty() ||
+      !absl::Base64Unescape(absl::string_view(metadata.data(), metadata.size()), &raw)) {
+    return -1;
+  }
+  if (raw.size() < 9 || (raw[0] != 1 && raw[0] != 2)) return -1;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(raw[1 + i]);
+  return static_cast<int64_t>(v);
 }
 
 int64_t PartitionGroup::nextIdleDeadline() const {

@@ -30,7 +30,6 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +41,36 @@
 
 namespace kstreams::internal {
 
+// A FIFO of fetched messages on a power-of-two ring that grows by doubling and never shrinks:
+// a steady flow allocates nothing (std::deque allocates and frees a block every 64 entries).
+class MessageRing {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  void push_back(rd_kafka_message_t* m) {
+    if (size_ == buf_.size()) grow();
+    buf_[(head_ + size_) & (buf_.size() - 1)] = m;
+    ++size_;
+  }
+  rd_kafka_message_t* front() const { return buf_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    --size_;
+  }
+  rd_kafka_message_t* at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+
+ private:
+  void grow() {
+    std::vector<rd_kafka_message_t*> next(buf_.empty() ? 64 : buf_.size() * 2);
+    for (size_t i = 0; i < size_; ++i) next[i] = at(i);
+    buf_.swap(next);
+    head_ = 0;
+  }
+  std::vector<rd_kafka_message_t*> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
 class PartitionGroup {
  public:
   // One input partition of the task.
@@ -50,9 +79,9 @@ class PartitionGroup {
     std::string topic;  // full name
     int32_t partition = -1;
     const TimestampExtractor* extractor = nullptr;
-    std::deque<rd_kafka_message_t*> fifo;  // fetched, not the head yet; owned
-    rd_kafka_message_t* head = nullptr;    // owned; head_raw views it
-    RawRecord head_raw;                    // timestamp = the extracted one
+    MessageRing fifo;                    // fetched, not the head yet; owned
+    rd_kafka_message_t* head = nullptr;  // owned; head_raw views it
+    RawRecord head_raw;                  // timestamp = the extracted one
     int64_t partition_time = -1;
     // An end-of-partition event came after the last record fetched: lag 0 as of that fetch.
     bool caught_up = false;
@@ -77,8 +106,9 @@ class PartitionGroup {
   // The queue of (topic, partition), made for each of the task's source topics at construction.
   Queue* queue(std::string_view topic);
 
-  // Takes ownership of a fetched record of `q`'s partition. May run the extractor (when the
-  // record becomes the head) and so throw like StreamTask::extractTimestamp.
+  // Takes ownership of a fetched record of `q`'s partition (also when it throws). May run the
+  // extractor (when the record becomes the head) and so throw like
+  // StreamTask::extractTimestamp.
   void add(Queue& q, rd_kafka_message_t* message);
   // librdkafka's end-of-partition event for `q`'s partition, at `offset` (the end).
   void onEndOfPartition(Queue& q, int64_t offset) {
@@ -102,6 +132,11 @@ class PartitionGroup {
   // The earliest idle deadline of a task waiting for a caught-up partition (-1: none): the
   // stream thread must look again by then.
   int64_t nextIdleDeadline() const;
+  // The partition time of `topic`'s partition (-1: unknown).
+  int64_t partitionTime(std::string_view topic) const;
+  // Sets it from a committed offset's metadata (before anything is processed); the task's stream
+  // time moves up to it too, as Java's PartitionGroup#setPartitionTime.
+  void setPartitionTime(std::string_view topic, int64_t partition_time);
   int64_t enforcedProcessingCount() const { return enforced_processing_; }
   int64_t pauseCount() const { return pauses_; }
 
@@ -121,5 +156,11 @@ class PartitionGroup {
   int64_t enforced_processing_ = 0;
   int64_t pauses_ = 0;
 };
+
+// The metadata of a committed input offset, as Kafka Streams writes and reads it
+// (TopicPartitionMetadata): Base64 of [version 2][8-byte big-endian partition time] (no
+// processor metadata). decode() also reads version 1 and gives -1 for anything else.
+std::string encodeOffsetMetadata(int64_t partition_time);
+int64_t decodeOffsetMetadata(std::string_view metadata);
 
 }  // namespace kstreams::internal

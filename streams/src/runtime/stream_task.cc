@@ -315,7 +315,7 @@ std::string StreamTask::resolveTopic(const std::string& name, bool internal) con
   return internal ? env_.config->application_id + "-" + name : name;
 }
 
-void StreamTask::process(const RawRecord& raw) {
+bool StreamTask::process(const RawRecord& raw) {
   if (last_source_ == nullptr || raw.topic != last_topic_) {
     auto it = source_by_topic_.find(raw.topic);
     if (it == source_by_topic_.end()) {
@@ -330,6 +330,8 @@ void StreamTask::process(const RawRecord& raw) {
   metadata_.partition = raw.partition;
   metadata_.offset = raw.offset;
   has_metadata_ = true;
+  stream_time_before_record_ = stream_time_ms_;
+  record_dropped_ = false;
   if (raw.timestamp > stream_time_ms_) stream_time_ms_ = raw.timestamp;
   current_source_ = last_source_;
   RecordContextScope scope(*this, raw.timestamp, &raw.headers);
@@ -363,6 +365,7 @@ void StreamTask::process(const RawRecord& raw) {
     last_consumed_partition_ = raw.partition;
   }
   *last_consumed_ = raw.offset + 1;
+  return !record_dropped_;
 }
 
 const TimestampExtractor& StreamTask::timestampExtractor(std::string_view topic) const {
@@ -418,8 +421,7 @@ bool StreamTask::extractAndProcess(RawRecord& raw, int64_t& partition_time) {
     return false;
   }
   raw.timestamp = ts;
-  if (ts > partition_time) partition_time = ts;
-  process(raw);
+  if (process(raw) && ts > partition_time) partition_time = ts;
   return true;
 }
 
@@ -607,6 +609,11 @@ void StreamTask::onDeserializationError(const RawRecord& raw, const std::string&
         ctx.topic + ", partition=" + std::to_string(ctx.partition) +
         ", offset=" + std::to_string(ctx.offset) + ": " + reason);
   }
+  // Java drops such a record before it counts for stream time (RecordQueue deserializes before
+  // the record becomes a head); the source deserializes before anything downstream ran, so the
+  // stream time it moved to can be taken back.
+  stream_time_ms_ = stream_time_before_record_;
+  record_dropped_ = true;
 }
 
 }  // namespace kstreams::internal

@@ -105,14 +105,20 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   // Records skipped so far for an invalid timestamp (Java's dropped-records task metric counts
   // these among others).
   int64_t droppedRecords() const { return dropped_records_; }
+  // Before the first record: stream time is at least `partition_time` (a committed partition
+  // time, restored as Java does).
+  void initializeStreamTime(int64_t partition_time) {
+    if (partition_time > stream_time_ms_) stream_time_ms_ = partition_time;
+  }
 
   // Processes one input record whose timestamp is already the extracted one (stream time moves
   // to it if it is larger). A processor's exception goes to the processing exception
   // handler (at the node that threw for Processor API nodes, here for the DSL's own operators).
   // Throws StreamsException naming the task, source node, topic, partition and offset when that
   // handler, or the deserialization or production handler, says kFail, or when kstreams itself
-  // fails (a store, a send).
-  void process(const RawRecord& raw);
+  // fails (a store, a send). Returns false when the record did not deserialize and the handler
+  // dropped it: as in Java it then moves neither stream time nor partition time.
+  bool process(const RawRecord& raw);
   // ---- Punctuation (see PunctuationType in kstreams/processor.h) ----
   // Fires the stream-time punctuations that are due at the current stream time. Returns true
   // when one fired (it may have sent records). Cheap when none is due (one comparison).
@@ -253,6 +259,9 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   RecordMetadata metadata_;
   bool has_metadata_ = false;
   int64_t stream_time_ms_ = -1;
+  // For a record the deserialization handler drops: the stream time before it.
+  int64_t stream_time_before_record_ = -1;
+  bool record_dropped_ = false;
   bool commit_requested_ = false;
   bool closed_ = false;
 };

@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -27,7 +29,8 @@ void log(LogLevel level, const std::string& prefix, absl::string_view message) {
   internal::logLine(level, absl::StrCat(prefix, ": ", message));
 }
 
-// Destroys the messages of one batch whatever happens while they are processed.
+// Destroys the messages of one batch that no task took, whatever happens while they are
+// handed out.
 class BatchGuard {
  public:
   BatchGuard(rd_kafka_message_t** messages, int count) : messages_(messages), count_(count) {}
@@ -240,9 +243,7 @@ void StreamThread::runLoop() {
     if (!restoring_.empty() && !restoreTasks()) break;  // shutdown during restoration
     if (state() == State::kPartitionsAssigned) setState(State::kRunning);
     // Step 4: into the tasks' partition queues, then processed lowest timestamp first.
-    for (int i = 0; i < n; ++i) {
-      if (enqueue(batch[i])) batch[i] = nullptr;
-    }
+    for (int i = 0; i < n; ++i) enqueue(std::exchange(batch[i], nullptr));
     batch_pending_ = false;
     processTasks();
     // Step 5.
@@ -306,7 +307,10 @@ PartitionGroup::Queue* StreamThread::route(const rd_kafka_message_t* message) {
   return nullptr;
 }
 
-bool StreamThread::enqueue(rd_kafka_message_t* message) {
+void StreamThread::enqueue(rd_kafka_message_t* message) {
+  // Destroyed here unless a partition queue takes it (also when this throws).
+  std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
+      message, &rd_kafka_message_destroy);
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (message->rkt != nullptr) {
@@ -314,7 +318,7 @@ bool StreamThread::enqueue(rd_kafka_message_t* message) {
           q->group->onEndOfPartition(*q, message->offset);
         }
       }
-      return false;
+      return;
     }
     std::string what = absl::StrCat(
         "consumer error",
@@ -329,18 +333,53 @@ bool StreamThread::enqueue(rd_kafka_message_t* message) {
     }
     // Transient (the consumer retries) or about a topic that vanished: keep going with the rest.
     log(LogLevel::kWarn, options_.name, what);
-    return false;
+    return;
   }
   PartitionGroup::Queue* q = route(message);
   if (q == nullptr) {
     ++dropped_;  // fetched before its partition was revoked; its new owner will process it
-    return false;
+    return;
   }
-  q->group->add(*q, message);
-  return true;
+  q->group->add(*q, owned.release());
+}
+
+void StreamThread::initializePartitionTimes() {
+  RdKafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(8));
+  for (TaskId id : restoring_) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    for (const std::string& topic : it->second->sourceTopics()) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition);
+    }
+  }
+  if (list->cnt == 0) return;
+  if (rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), list.get(), 30000)) {
+    log(LogLevel::kWarn, options_.name,
+        absl::StrCat("reading the committed offsets' metadata failed (", rd_kafka_err2name(err),
+                     "): partition times start unknown"));
+    return;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.metadata == nullptr || p.metadata_size == 0) {
+      continue;
+    }
+    const int64_t partition_time = decodeOffsetMetadata(
+        std::string_view(static_cast<const char*>(p.metadata), p.metadata_size));
+    if (partition_time < 0) continue;
+    for (const auto& [id, task] : tasks_) {
+      if (id.partition != p.partition) continue;
+      auto group = groups_.find(id);
+      if (group == groups_.end() || group->second->queue(p.topic) == nullptr) continue;
+      group->second->setPartitionTime(p.topic, partition_time);
+    }
+  }
 }
 
 bool StreamThread::restoreTasks() {
+  // Java's StreamTask#initializeTaskTimeAndProcessorMetadata: partition and stream time from
+  // the committed offsets' metadata, before the first record.
+  initializePartitionTimes();
   std::vector<StateRestorer::Target> targets;
   std::vector<StreamTask*> tasks;
   for (TaskId id : restoring_) {
@@ -412,7 +451,17 @@ RdKafkaPartitionListPtr StreamThread::committableOffsets() {
       if (!batch_pending_ && group != groups_.end()) {
         offset = std::max(offset, group->second->committablePosition(topic));
       }
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition)->offset = offset;
+      rd_kafka_topic_partition_t* entry =
+          rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id.partition);
+      entry->offset = offset;
+      // The partition time goes with the offset, in Kafka Streams' format, so that a restart
+      // (of kstreams or of a Java application with the same id) resumes its stream time.
+      if (group != groups_.end() && offset >= 0) {
+        const std::string metadata = encodeOffsetMetadata(group->second->partitionTime(topic));
+        entry->metadata = malloc(metadata.size());  // freed with the list by librdkafka
+        memcpy(entry->metadata, metadata.data(), metadata.size());
+        entry->metadata_size = metadata.size();
+      }
     }
   }
   RdKafkaPartitionListPtr moved(rd_kafka_topic_partition_list_new(list->cnt));
@@ -421,7 +470,14 @@ RdKafkaPartitionListPtr StreamThread::committableOffsets() {
     if (p.offset < 0) continue;  // nothing consumed there yet
     auto it = committed_.find({p.topic, p.partition});
     if (it != committed_.end() && it->second >= p.offset) continue;  // never backwards
-    rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition)->offset = p.offset;
+    rd_kafka_topic_partition_t* entry =
+        rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition);
+    entry->offset = p.offset;
+    if (p.metadata != nullptr) {
+      entry->metadata = malloc(p.metadata_size);
+      memcpy(entry->metadata, p.metadata, p.metadata_size);
+      entry->metadata_size = p.metadata_size;
+    }
   }
   return moved;
 }

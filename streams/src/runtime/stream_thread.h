@@ -17,9 +17,11 @@
 //          (TaskId{sub-topology, partition}), create them, assign.
 //      Records of partitions this thread no longer owns (fetched before a revocation) are
 //      dropped unprocessed: they were not committed, so their new owner processes them.
-//   3. Restore: the stores of tasks created by the assignment are brought up to date from their
-//      changelogs (StateRestorer, a consumer of its own; blocking), then made queryable
-//      (QueryableStores). When the assignment is complete and restored, the thread is RUNNING.
+//   3. Restore: the partition times committed with the new tasks' input offsets (offset
+//      metadata in Kafka Streams' format) set their partition and stream times; the stores of
+//      tasks created by the assignment are brought up to date from their changelogs
+//      (StateRestorer, a consumer of its own; blocking), then made queryable (QueryableStores).
+//      When the assignment is complete and restored, the thread is RUNNING.
 //   4. Hand each record to the PartitionGroup of its task (partition_group.h: one FIFO per input
 //      partition; a partition holding more than buffered.records.per.partition is paused until
 //      drained; end-of-partition events mark a partition caught up), then let every task
@@ -203,9 +205,9 @@ class StreamThread {
   int pollTimeoutMs() const;
   // The partition queue a record (or an end-of-partition event) belongs to; null: not ours.
   PartitionGroup::Queue* route(const rd_kafka_message_t* message);
-  // Hands a fetched record to its task's PartitionGroup (true: the group owns it now), notes an
-  // end-of-partition event, or deals with a consumer error (false: the caller destroys it).
-  bool enqueue(rd_kafka_message_t* message);
+  // Takes `message`: hands a fetched record to its task's PartitionGroup, notes an
+  // end-of-partition event, or deals with a consumer error (destroying the message).
+  void enqueue(rd_kafka_message_t* message);
   // Processes what every task is ready to process, then wall-clock punctuation.
   void processTasks();
   void maybeCommit();
@@ -226,6 +228,8 @@ class StreamThread {
   // Step 3: restores the tasks in restoring_ and makes them queryable. False when shutdown
   // interrupted it (the loop then ends; the tasks never process a record).
   bool restoreTasks();
+  // Step 3, first: the partition times committed with the new tasks' input offsets.
+  void initializePartitionTimes();
   void completeShutdown(bool clean);
   void setState(State state);
 

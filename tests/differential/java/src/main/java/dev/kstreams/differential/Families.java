@@ -1,5 +1,6 @@
 package dev.kstreams.differential;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,9 +22,11 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -56,6 +59,31 @@ final class Families {
 
   static Iterable<String> names() {
     return FAMILIES.keySet();
+  }
+
+  /** Counts records; every 3 ms of stream time forwards ("tick", "count@time/streamTime"). */
+  private static final class StreamTimeTicker
+      extends ContextualProcessor<String, String, String, String> {
+    private long count;
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+      super.init(context);
+      context.schedule(
+          Duration.ofMillis(3),
+          PunctuationType.STREAM_TIME,
+          ts ->
+              context()
+                  .forward(
+                      new Record<>(
+                          "tick", count + "@" + ts + "/" + context().currentStreamTimeMs(), ts)));
+    }
+
+    @Override
+    public void process(Record<String, String> r) {
+      count++;
+      context().forward(r);
+    }
   }
 
   private static String nz(String s) {
@@ -172,6 +200,20 @@ final class Families {
                             }
                           }
                         })
+                .to("out", OUT_S));
+
+    // Event time: stream-time punctuation, and a user timestamp extractor feeding it.
+    add("process-punctuate", b -> in(b).process(StreamTimeTicker::new).to("out", OUT_S));
+    add(
+        "extractor-punctuate",
+        b ->
+            b.stream(
+                    "in",
+                    Consumed.with(S, S)
+                        .withTimestampExtractor(
+                            (r, partitionTime) ->
+                                r.timestamp() + 10L * nz((String) r.value()).length()))
+                .process(StreamTimeTicker::new)
                 .to("out", OUT_S));
 
     // ---- KGroupedStream ----
