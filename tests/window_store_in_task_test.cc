@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -192,6 +193,21 @@ TEST_P(WindowStoreInTask, ProcessorWritesAWindowStoreAndItsChangelogInJavasLayou
   auto v = ws.fetch("a", 0);
   ASSERT_TRUE(v.ok() && v->has_value());
   EXPECT_EQ(**v, bytes({0, 0, 0, 0, 0, 0, 0x75, 0x30, 0, 0, 0, 0, 0, 0, 0, 3}));
+}
+
+TEST(WindowStoreInTask, SegmentsLiveInJavasDirectoryLayout) {
+  state::testing::TempDir dir;
+  TopologyTestDriver driver(
+      windowCounterTopology(/*persistent=*/true),
+      StreamsConfig{{"application.id", "app"}, {"state.dir", dir.path().string()}});
+  auto in = driver.createInputTopic<Str, Str>("in", Serdes::String(), Serdes::String());
+  in.pipeInput("a", "x", 1'000);
+  in.pipeInput("a", "x", 400'000);  // segment interval: max(10 min / 2, 60 s) = 5 min
+  // "<state.dir>/<application.id>/<task>/<store>/<store>.<segment id * interval>", as Java.
+  EXPECT_TRUE(
+      std::filesystem::is_directory(dir.path() / "app" / "0_0" / "per-minute" / "per-minute.0"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "app" / "0_0" / "per-minute" /
+                                            "per-minute.300000"));
 }
 
 TEST(WindowStoreInTask, JavaChangelogRecordsRestore) {

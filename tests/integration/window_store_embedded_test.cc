@@ -2,7 +2,8 @@
 // topology writes a timestamped window store and a session store (RocksDB, change-logged);
 // their changelogs carry Kafka Streams' binary keys; interactive queries read both stores
 // (windowStore / sessionStore); after the state directory is deleted, both are rebuilt from
-// their changelogs by the restorer and the queries give the same answers.
+// their changelogs by the restorer and the queries give the same answers. Then the DSL's
+// windowed count, queried the same way.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,6 +22,8 @@
 #include "kstreams/serdes.h"
 #include "kstreams/state/window_key_schema.h"
 #include "kstreams/stores.h"
+#include "kstreams/streams_builder.h"
+#include "kstreams/time_windows.h"
 #include "kstreams/typed_window_store.h"
 #include "kstreams/window_query.h"
 #include "runtime_test_support.h"
@@ -239,6 +242,44 @@ TEST_F(WindowStoreEmbeddedTest, QueriedRestoredAndLoggedInJavasLayout) {
     EXPECT_TRUE(streams.close(seconds(30)));
   }
   EXPECT_TRUE(listener->restorations().empty());
+}
+
+TEST_F(WindowStoreEmbeddedTest, DslWindowedCountIsQueryable) {
+  const Str s = uniqueSuffix();
+  const Str in = "wd-in-" + s, out = "wd-out-" + s, app = "wd-app-" + s;
+  ASSERT_TRUE(createTopics(cluster_.bootstrapServers(), {{in, 2}, {out, 2}}).ok());
+  {
+    SimpleProducer producer(cluster_.bootstrapServers());
+    for (int64_t t : {1'000, 2'000, 61'000}) producer.send(in, Str("a"), Str("x"), kBase + t);
+    producer.send(in, Str("b"), Str("x"), kBase + 3'000);
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  StreamsBuilder builder;
+  builder.stream<Str, Str>(in, Consumed(Serdes::String(), Serdes::String()))
+      .groupByKey()
+      .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::minutes(1), std::chrono::hours(24)))
+      .count(Materialized<Str, int64_t>::as("per-minute"))
+      .toStream()
+      .to(out, Produced(WindowedSerdes::timeWindowedSerdeFrom<Str>(Serdes::String(), kMinute),
+                        Serdes::Int64()));
+  TempDir dir("kstreams-window-test");
+  KafkaStreams streams(builder.build(), config(app, dir.str()));
+  ASSERT_TRUE(streams.start().ok());
+  ASSERT_TRUE(streams.waitUntilCaughtUp(seconds(60)));
+  EXPECT_EQ(queryWindows(streams), (std::vector<Str>{"a@0=2", "a@60000=1", "b@0=1"}));
+  auto store = streams.windowStore<Str, int64_t>("per-minute");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto it = store->fetch("a", "a", kBase, kBase + kMinute);
+  ASSERT_TRUE(it.ok());
+  std::vector<Str> windows;
+  while (it->hasNext()) {
+    auto kv = it->next();
+    windows.push_back(std::to_string(kv.key.window().start() - kBase) + "-" +
+                      std::to_string(kv.key.window().end() - kBase) + "=" +
+                      std::to_string(kv.value));
+  }
+  EXPECT_EQ(windows, (std::vector<Str>{"0-60000=2", "60000-120000=1"}));
+  EXPECT_TRUE(streams.close(seconds(30)));
 }
 
 }  // namespace

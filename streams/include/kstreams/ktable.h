@@ -66,6 +66,7 @@
 #include "kstreams/internal/ktable_nodes.h"
 #include "kstreams/kstream.h"
 #include "kstreams/serdes.h"
+#include "kstreams/time_windows.h"
 #include "kstreams/typed_key_value_store.h"
 
 namespace kstreams {
@@ -104,6 +105,9 @@ template <typename F, typename K, typename V>
 using SelectedKeyValue =
     internal::KeyValueTraits<std::remove_cvref_t<std::invoke_result_t<F&, const K&, const V&>>>;
 }  // namespace internal
+
+template <typename K, typename V>
+class TimeWindowedKStream;  // kstreams/time_windowed_kstream.h
 
 // A grouped stream, ready for an aggregation (Java's KGroupedStream). Made by
 // KStream::groupByKey() / groupBy().
@@ -158,6 +162,9 @@ class KGroupedStream {
       const std::type_identity_t<Materialized<K, VA>>& materialized)
   const;
 
+  // Aggregations per key and fixed-size time window (kstreams/time_windowed_kstream.h).
+  TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const;
+
   // ---- Introspection ----
   const std::string& name() const { return name_; }
   const SerdePtr<K>& keySerde() const { return key_serde_; }
@@ -167,6 +174,7 @@ class KGroupedStream {
  private:
   template <typename, typename>
   friend class KStream;
+  friend class TimeWindowedKStream<K, V>;
 
   // Shared by copies of one grouped stream: the repartition made for a named Grouped, which
   // later aggregations of the same grouped stream reuse (as Java does).
@@ -196,6 +204,9 @@ class KGroupedStream {
   template <typename VA, typename Maker>
   KTable<K, VA> doAggregate(const std::string& name, internal::MaterializedInternal<K, VA> mi,
                             Maker maker) const;
+  // The node an aggregation reads from: this stream, or the repartition topic's source when the
+  // key changed (made here, or reused for a named Grouped).
+  std::string aggregationParent(const std::string& store_name) const;
 
   internal::InternalStreamsBuilder* builder_;
   std::string name_;
@@ -329,6 +340,8 @@ class KTable {
   friend class KGroupedStream;
   template <typename, typename>
   friend class KGroupedTable;
+  template <typename, typename>
+  friend class TimeWindowedKStream;
   friend class StreamsBuilder;
 
   KTable(internal::InternalStreamsBuilder* builder, std::string name, SerdePtr<K> key_serde,
@@ -621,19 +634,23 @@ KTable<K, VA> KGroupedStream<K, V>::doAggregate(const std::string& name,
                                                 internal::MaterializedInternal<K, VA> mi,
                                                 Maker maker) const {
   internal::InternalStreamsBuilder& b = *builder_;
-  std::string parent = name_;
-  if (repartition_required_) {
-    const std::string prefix = grouped_name_ ? *grouped_name_ : mi.store_name;
-    const bool reuse = grouped_name_ && shared_->repartition_source;
-    auto names = internal::addRepartition<K, V>(b, prefix, name_, key_serde_, value_serde_, !reuse);
-    if (!reuse && grouped_name_) shared_->repartition_source = names.source;
-    parent = reuse ? *shared_->repartition_source : names.source;
-  }
+  const std::string parent = aggregationParent(mi.store_name);
   auto table = std::make_shared<internal::AggregateTableSpec<K, VA>>(mi.store_name);
   maker(parent, table);
   internal::addDslStore(b.topology(), mi, name);
   return KTable<K, VA>(builder_, name, mi.key_serde, mi.value_serde, table,
                        mi.queryable ? std::optional<std::string>(mi.store_name) : std::nullopt);
+}
+
+template <typename K, typename V>
+std::string KGroupedStream<K, V>::aggregationParent(const std::string& store_name) const {
+  if (!repartition_required_) return name_;
+  const std::string prefix = grouped_name_ ? *grouped_name_ : store_name;
+  const bool reuse = grouped_name_ && shared_->repartition_source;
+  auto names =
+      internal::addRepartition<K, V>(*builder_, prefix, name_, key_serde_, value_serde_, !reuse);
+  if (!reuse && grouped_name_) shared_->repartition_source = names.source;
+  return reuse ? *shared_->repartition_source : names.source;
 }
 
 // ---- KTable ----
@@ -982,3 +999,5 @@ KTable<K, VA> KGroupedTable<K, V>::doAggregate(const Named& named, std::string_v
 }
 
 }  // namespace kstreams
+
+#include "kstreams/time_windowed_kstream.h"  // IWYU pragma: export

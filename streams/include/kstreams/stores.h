@@ -346,7 +346,7 @@ class Stores {
   // ---- Window and session stores (kstreams/typed_window_store.h) ----
   //
   // Segmented by time (segment interval max(retention / 2, 60 s), as Java); RocksDB segments in
-  // "<state.dir>/<application.id>/<task>/rocksdb/<name>/<name>.<segment start>". Throw
+  // "<state.dir>/<application.id>/<task>/<name>/<name>.<segment start>" (Java's layout). Throw
   // std::invalid_argument (Java's IllegalArgumentException) for a negative retention or window
   // size, or a window size larger than the retention. `retain_duplicates`: keep every put, each
   // with its own sequence number (what stream-stream joins need).

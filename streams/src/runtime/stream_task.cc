@@ -109,8 +109,14 @@ void StreamTask::openStores(const Topology& topology, const SubtopologyDef& sub)
       auto ts = std::make_unique<TaskStore>();
       ts->def = def;
       state::StateStoreContext ctx;
+      // Key-value stores in "<task>/rocksdb/<store>"; window and session stores, whose segments
+      // are "<store>.<segment start>" directories, in "<task>/<store>" (Kafka Streams' layouts).
+      const state::KeyValueBytesStoreSupplier& supplier = def->builder.supplier();
+      const bool segmented =
+          dynamic_cast<const state::WindowBytesStoreSupplier*>(&supplier) != nullptr ||
+          dynamic_cast<const state::SessionBytesStoreSupplier*>(&supplier) != nullptr;
       ctx.store_dir = std::filesystem::path(config.state_dir) / config.application_id /
-                      id_.toString() / "rocksdb" / name;
+                      id_.toString() / (segmented ? name : "rocksdb/" + name);
       ctx.rocksdb_resources = env_.rocksdb_resources;
       const state::KeyValueStoreBuilder& builder = def->builder;
       const bool logged = builder.loggingEnabled() && !env_.validate_only;

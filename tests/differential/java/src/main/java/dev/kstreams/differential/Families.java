@@ -23,12 +23,16 @@ import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The topologies of the differential suite, one entry per family. Each must be built exactly as
@@ -107,6 +111,18 @@ final class Families {
     return Materialized.<String, VA, KeyValueStore<Bytes, byte[]>>as(name)
         .withKeySerde(S)
         .withValueSerde(valueSerde);
+  }
+
+  private static <VA> Materialized<String, VA, WindowStore<Bytes, byte[]>> wstore(
+      String name, Serde<VA> valueSerde) {
+    return Materialized.<String, VA, WindowStore<Bytes, byte[]>>as(name)
+        .withKeySerde(S)
+        .withValueSerde(valueSerde);
+  }
+
+  // Windowed outputs: the time-windowed key serde of 10 ms windows.
+  private static <V> Produced<Windowed<String>, V> outWindowed(Serde<V> valueSerde) {
+    return Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 10L), valueSerde);
   }
 
   private static void add(String name, Consumer<StreamsBuilder> f) {
@@ -241,6 +257,47 @@ final class Families {
                 .aggregate(() -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), store("agg-store", L))
                 .toStream()
                 .to("out", OUT_L));
+    // ---- TimeWindowedKStream (emit on every update; late records dropped) ----
+    add(
+        "windowedBy-count",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+                .count(wstore("win-count-store", L))
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "windowedBy-hopping-count",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(3))
+                        .advanceBy(Duration.ofMillis(5)))
+                .count()
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "windowedBy-reduce",
+        b ->
+            in(b)
+                .filter((k, v) -> !nz(v).isEmpty())
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
+                .reduce((a, v) -> a + "|" + nz(v), wstore("win-reduce-store", S))
+                .toStream()
+                .to("out", outWindowed(S)));
+    add(
+        "windowedBy-aggregate",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(20)))
+                .aggregate(
+                    () -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), wstore("win-agg-store", L))
+                .toStream()
+                .to("out", outWindowed(L)));
     add(
         "groupBy-count",
         b ->
