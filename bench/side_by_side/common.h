@@ -53,6 +53,19 @@ class Args {
 
 // ---- The benchmark records.
 
+// windowed-count: the input's event time. Record seq carries the timestamp
+// base + seq / kEventRecordsPerMs, base being a multiple of kWindowSizeMs the driver picks per
+// run (its wall clock at load, so the broker's timestamp limits and retention never bite), and
+// the systems count per key in tumbling windows of kWindowSizeMs with no grace. So window j
+// holds seqs [j·P, (j+1)·P), P = kWindowSizeMs · kEventRecordsPerMs = 100,000: with 10,000 keys,
+// 10 records per key and window. The Java peer's Topologies.WINDOW_MS must equal kWindowSizeMs.
+inline constexpr int64_t kWindowSizeMs = 10'000;
+inline constexpr int64_t kEventRecordsPerMs = 10;
+inline constexpr int64_t kRecordsPerWindow = kWindowSizeMs * kEventRecordsPerMs;
+inline int64_t eventTimeOf(int64_t seq, int64_t base_ms) {
+  return base_ms + seq / kEventRecordsPerMs;
+}
+
 inline std::string keyOf(int64_t seq, int64_t keys) { return "key-" + std::to_string(seq % keys); }
 
 // "<seq>|" then 'x' up to value_bytes (longer only when the number and '|' do not fit).

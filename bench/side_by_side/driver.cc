@@ -132,9 +132,19 @@ struct RunOptions {
   double noisy_cores = 0.3;
   bool keep_topics = false;
   std::string client_config;  // passed to the C++ systems only (experiments)
+  // windowed-count: the event time of seq 0 (a multiple of sbs::kWindowSizeMs; set by Run).
+  int64_t event_base_ms = 0;
 
   // The backlog loaded before the system starts: warm-up, then the measured records.
   int64_t loadRecords() const { return warmup_records + records; }
+  // Workloads whose output is counts (progress = the sum of the latest counts).
+  bool counts() const { return workload == "count" || workload == "windowed-count"; }
+  bool windowed() const { return workload == "windowed-count"; }
+  // The record timestamp the loaders give seq: event time for windowed-count, else 0 (the
+  // producer's clock).
+  int64_t timestampOf(int64_t seq) const {
+    return windowed() ? sbs::eventTimeOf(seq, event_base_ms) : 0;
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +341,10 @@ class Verifier {
         positions_(new std::atomic<int64_t>[o.partitions]) {
     for (int64_t i = 0; i < latencyRecords(o); ++i) send_ns_[i] = 0;
     for (int p = 0; p < o.partitions; ++p) positions_[p] = 0;
-    if (o.workload == "count") {
+    if (o.windowed()) {
+      windows_ = (total_ + sbs::kRecordsPerWindow - 1) / sbs::kRecordsPerWindow;
+      latest_.assign(static_cast<size_t>(o.keys * windows_), 0);
+    } else if (o.workload == "count") {
       latest_.assign(o.keys, 0);
     } else {
       seen_.assign(total_, 0);
@@ -422,6 +435,19 @@ class Verifier {
     if (!first_bad_.empty()) {
       return std::to_string(bad_) + " bad output record(s), first: " + first_bad_;
     }
+    if (o_.windowed()) {
+      int64_t wrong = 0, first = -1;
+      for (int64_t i = 0; i < o_.keys * windows_; ++i) {
+        if (latest_[i] != expectedWindowCount(i % o_.keys, i / o_.keys) && wrong++ == 0) first = i;
+      }
+      if (wrong > 0) {
+        return std::to_string(wrong) + " (key, window)s with a wrong final count, first key-" +
+               std::to_string(first % o_.keys) + " window " + std::to_string(first / o_.keys) +
+               ": " + std::to_string(latest_[first]) + ", expected " +
+               std::to_string(expectedWindowCount(first % o_.keys, first / o_.keys));
+      }
+      return "";
+    }
     if (o_.workload == "count") {
       int64_t wrong = 0, first_key = -1;
       for (int64_t k = 0; k < o_.keys; ++k) {
@@ -453,8 +479,16 @@ class Verifier {
   }
 
  private:
-  int64_t expectedCount(int64_t k) const {
-    return total_ / o_.keys + (k < total_ % o_.keys ? 1 : 0);
+  int64_t expectedCount(int64_t k) const { return seqsOfKeyBelow(k, total_); }
+  // Seqs s < n with s mod keys = k.
+  int64_t seqsOfKeyBelow(int64_t k, int64_t n) const {
+    return n / o_.keys + (k < n % o_.keys ? 1 : 0);
+  }
+  // windowed-count: input records of key k in window j (seqs [j·P, (j+1)·P) ∩ [0, total)).
+  int64_t expectedWindowCount(int64_t k, int64_t j) const {
+    const int64_t lo = j * sbs::kRecordsPerWindow;
+    const int64_t hi = std::min(total_, lo + sbs::kRecordsPerWindow);
+    return seqsOfKeyBelow(k, hi) - seqsOfKeyBelow(k, lo);
   }
 
   void bad(const std::string& what) {
@@ -491,7 +525,7 @@ class Verifier {
         }
         rd_kafka_message_destroy(m);
       }
-      progress_.store(o_.workload == "count" ? count_sum_ : distinct_);
+      progress_.store(o_.counts() ? count_sum_ : distinct_);
       if (phase1_done_ns_.load() == 0) {
         std::lock_guard<std::mutex> lock(mu_);
         timeline_.push_back({now, progress_.load()});
@@ -521,6 +555,10 @@ class Verifier {
     ++outputs_;
     std::string_view key(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
     std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    if (o_.windowed()) {
+      checkWindowed(key, value, now);
+      return;
+    }
     if (o_.workload == "count") {
       int64_t k = -1;
       if (key.rfind("key-", 0) == 0) {
@@ -570,6 +608,42 @@ class Verifier {
     if (seen < 255) ++seen;
   }
 
+  // windowed-count: the key is TimeWindowedSerde's (key bytes + 8-byte big-endian window start),
+  // the value an 8-byte count; the c-th count of key k in window j came from the c-th seq of k
+  // in that window.
+  void checkWindowed(std::string_view key, std::string_view value, int64_t now) {
+    int64_t k = -1, j = -1;
+    if (key.size() > 8 && key.rfind("key-", 0) == 0) {
+      const char* digits_end = key.data() + key.size() - 8;
+      auto [end, ec] = std::from_chars(key.data() + 4, digits_end, k);
+      if (ec != std::errc() || end != digits_end) k = -1;
+      uint64_t start = 0;
+      for (unsigned char b : key.substr(key.size() - 8)) start = (start << 8) | b;
+      const int64_t offset = static_cast<int64_t>(start) - o_.event_base_ms;
+      if (offset >= 0 && offset % sbs::kWindowSizeMs == 0) j = offset / sbs::kWindowSizeMs;
+    }
+    if (k < 0 || k >= o_.keys || j < 0 || j >= windows_ || value.size() != 8) {
+      bad("windowed count record with a " + std::to_string(key.size()) + "-byte key '" +
+          std::string(key.substr(0, std::min<size_t>(key.size(), 12))) + "…' and " +
+          std::to_string(value.size()) + " value bytes");
+      return;
+    }
+    uint64_t c = 0;
+    for (unsigned char b : value) c = (c << 8) | b;
+    const auto count = static_cast<int64_t>(c);
+    if (count < 1 || count > expectedWindowCount(k, j)) {
+      bad("key-" + std::to_string(k) + " window " + std::to_string(j) + " count " +
+          std::to_string(count) + " out of range");
+      return;
+    }
+    int64_t& latest = latest_[j * o_.keys + k];
+    count_sum_ += count - latest;
+    latest = count;
+    const int64_t lo = j * sbs::kRecordsPerWindow;
+    const int64_t first = lo + ((k - lo % o_.keys) % o_.keys + o_.keys) % o_.keys;
+    latency(first + (count - 1) * o_.keys, now);
+  }
+
   const RunOptions& o_;
   const std::string topic_;
   const int64_t loaded_;  // input records before the latency phase: W + N
@@ -583,7 +657,8 @@ class Verifier {
 
   // Verifier thread only (read by others after stop()).
   std::vector<uint8_t> seen_;    // passthrough, stateless: times each seq was seen (up to 255)
-  std::vector<int64_t> latest_;  // count: latest count per key
+  std::vector<int64_t> latest_;  // count: latest count per key; windowed-count: per (window, key)
+  int64_t windows_ = 0;          // windowed-count: windows the input spans
   int64_t count_sum_ = 0, distinct_ = 0, duplicates_ = 0, outputs_ = 0, bad_ = 0;
   std::string first_bad_;
 
@@ -754,12 +829,14 @@ class LatencyProducer {
     if (rkt_) rd_kafka_topic_destroy(rkt_);
   }
 
-  void send(const std::string& key, const std::string& value) {
+  // timestamp_ms 0: the producer's clock.
+  void send(const std::string& key, const std::string& value, int64_t timestamp_ms) {
     for (;;) {
-      auto err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(key.data(), key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      auto err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(rkt_),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                   RD_KAFKA_V_KEY(key.data(), key.size()),
+                                   RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                   RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (failures_++ == 0) error_ = rd_kafka_err2str(err);
@@ -1050,9 +1127,19 @@ RunOptions parseRunOptions(const sbs::Args& args) {
 // fills the run's JSON record and returns false (with error_, or status_ "pending") when the
 // run cannot go on; finish() then writes the record and cleans up.
 class Run {
+  // windowed-count's event time starts at the window boundary before now (the broker takes
+  // timestamps up to an hour ahead and keeps them for a week).
+  static RunOptions withEventBase(RunOptions o) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    o.event_base_ms = now_ms / sbs::kWindowSizeMs * sbs::kWindowSizeMs;
+    return o;
+  }
+
  public:
   explicit Run(RunOptions o)
-      : o_(std::move(o)),
+      : o_(withEventBase(std::move(o))),
         prefix_("sbs-" + o_.run_id + "-r" + std::to_string(o_.round) + "a" +
                 std::to_string(o_.attempt) + "-" + o_.system + "-t" + std::to_string(o_.threads) +
                 "-" + o_.workload),
@@ -1077,6 +1164,7 @@ class Run {
           {"latency_records", Verifier::latencyRecords(o_)},
           {"log", log_path_}};
     if (!o_.client_config.empty()) r_["client_config"] = o_.client_config;
+    if (o_.windowed()) r_["event_base_ms"] = o_.event_base_ms;
   }
 
   // Runs every step; the process exit code (0: ok or pending).
@@ -1147,7 +1235,8 @@ class Run {
     {
       kstreams::SimpleProducer loader(o_.bootstrap, load_config);
       for (int64_t seq = 0; seq < o_.loadRecords(); ++seq) {
-        loader.send(in_, sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes));
+        loader.send(in_, sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes),
+                    o_.timestampOf(seq));
       }
       if (auto st = loader.flush(); !st.ok()) {
         error_ = "load: " + st.ToString();
@@ -1328,7 +1417,8 @@ class Run {
       }
       const int64_t seq = o_.loadRecords() + i;
       verifier_->noteSend(i, steadyNs());
-      producer.send(sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes));
+      producer.send(sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes),
+                    o_.timestampOf(seq));
     }
     if (auto st = producer.flush(); !st.ok()) {
       error_ = "latency load: " + st.ToString();
@@ -1367,7 +1457,8 @@ class Run {
     r_["duplicates"] = verifier_->duplicates();
     r_["bad_records"] = verifier_->badRecords();
     recordLatencies();
-    r_["check"] = o_.workload == "count"
+    r_["check"] = o_.windowed() ? "latest count of every (key, window) = its input records"
+                  : o_.workload == "count"
                       ? "latest count of every key = its input records (sum W+N+M)"
                       : "every expected seq exactly once, key and value as expected";
     if (!out_ends.ok()) {

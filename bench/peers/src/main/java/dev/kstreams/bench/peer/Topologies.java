@@ -1,5 +1,6 @@
 package dev.kstreams.bench.peer;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -14,16 +15,21 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The benchmark topologies. The C++ side builds the same ones; keep both in step. All serdes are
  * explicit (no default.key/value.serde is configured, so a missing one fails loudly).
  */
 final class Topologies {
-    static final List<String> IMPLEMENTED = List.of("passthrough", "stateless", "count");
+    static final List<String> IMPLEMENTED = List.of("passthrough", "stateless", "count", "windowed-count");
     /** Accepted names whose C++ counterpart does not exist yet: the peer exits 2 for them. */
-    static final List<String> PENDING = List.of("windowed-count");
+    static final List<String> PENDING = List.of();
+    /** windowed-count's tumbling window; equals kWindowSizeMs in bench/side_by_side/common.h. */
+    static final long WINDOW_MS = 10_000;
 
     private Topologies() {
     }
@@ -52,6 +58,21 @@ final class Topologies {
                                 .withValueSerde(Serdes.Long()))
                         .toStream()
                         .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+                break;
+            case "windowed-count":
+                // Event time = the record timestamps the driver sets; tumbling windows without grace.
+                // The record cache is off for this store on both sides (kstreams has none in front of
+                // window stores yet), so every update is emitted.
+                builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                        .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                        .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(WINDOW_MS)))
+                        .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("windowed-counts")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(Serdes.Long())
+                                .withCachingDisabled())
+                        .toStream()
+                        .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, WINDOW_MS),
+                                Serdes.Long()));
                 break;
             default:
                 throw new IllegalArgumentException("unknown workload '" + workload + "'");
