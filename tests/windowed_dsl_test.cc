@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kstreams/serdes.h"
+#include "kstreams/session_windows.h"
 #include "kstreams/state/window_key_schema.h"
 #include "kstreams/streams_builder.h"
 #include "kstreams/time_windows.h"
@@ -222,6 +223,42 @@ TEST(WindowedDsl, ReduceEmitsATombstoneForAWindowsFirstNullValue) {
   EXPECT_TRUE(records[0].value_is_null);
   EXPECT_EQ(records[0].key.window().start(), 0);
   EXPECT_EQ(records[1].value, "x");
+}
+
+TEST(WindowedDsl, SessionCountMergesSessionsAndDropsLateRecords) {
+  StreamsBuilder builder;
+  builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String()))
+      .groupByKey()
+      .windowedBy(SessionWindows::ofInactivityGapWithNoGrace(milliseconds(10)))
+      .count(Materialized<Str, int64_t>::as("sessions"))
+      .toStream()
+      .to("output", Produced(WindowedSerdes::sessionWindowedSerdeFrom<Str>(Serdes::String()),
+                             Serdes::Int64()));
+  Topology topology = builder.build();
+  EXPECT_NE(topology.describe().toString().find(
+                "Processor: KSTREAM-AGGREGATE-0000000001 (stores: [sessions])"),
+            std::string::npos)
+      << topology.describe().toString();
+  TopologyTestDriver driver(topology);
+  auto in = driver.createInputTopic<Str, Str>("input", Serdes::String(), Serdes::String());
+  auto out = driver.createOutputTopic<Windowed<Str>, int64_t>(
+      "output", WindowedSerdes::sessionWindowedSerdeFrom<Str>(Serdes::String()), Serdes::Int64());
+  in.pipeInput("A", "x", 0);
+  in.pipeInput("A", "x", 5);
+  in.pipeInput("A", "x", 20);
+  // Within the gap of [0,5] and [20,20], but [0,5] ended before stream time (20) - the store's
+  // retention (gap + grace = 10) + 1: only [20,20] is found and merged, as in Kafka Streams.
+  in.pipeInput("A", "x", 12);
+  in.pipeInput("A", "x", 40);
+  in.pipeInput("A", "x", 29);  // [29,29] ends before stream time 40 - gap 10 - grace 0: dropped
+  EXPECT_EQ(readWindowed(out),
+            (std::vector<Str>{"[A@0/0]=1@0", "[A@0/0]=null@0", "[A@0/5]=2@5", "[A@20/20]=1@20",
+                              "[A@20/20]=null@20", "[A@12/20]=2@20", "[A@40/40]=1@40"}));
+  auto* store = driver.getStateStore<SessionStore<Str, int64_t>>("sessions");
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->fetchSession("A", 40, 40), std::optional<int64_t>(1));
+  EXPECT_EQ(store->fetchSession("A", 12, 20), std::nullopt);  // expired
+  EXPECT_THROW(SessionWindows::ofInactivityGapWithNoGrace(milliseconds(0)), std::invalid_argument);
 }
 
 }  // namespace

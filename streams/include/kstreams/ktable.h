@@ -66,6 +66,7 @@
 #include "kstreams/internal/ktable_nodes.h"
 #include "kstreams/kstream.h"
 #include "kstreams/serdes.h"
+#include "kstreams/session_windows.h"
 #include "kstreams/time_windows.h"
 #include "kstreams/typed_key_value_store.h"
 
@@ -108,6 +109,8 @@ using SelectedKeyValue =
 
 template <typename K, typename V>
 class TimeWindowedKStream;  // kstreams/time_windowed_kstream.h
+template <typename K, typename V>
+class SessionWindowedKStream;  // kstreams/session_windowed_kstream.h
 
 // A grouped stream, ready for an aggregation (Java's KGroupedStream). Made by
 // KStream::groupByKey() / groupBy().
@@ -164,6 +167,8 @@ class KGroupedStream {
 
   // Aggregations per key and fixed-size time window (kstreams/time_windowed_kstream.h).
   TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const;
+  // Aggregations per key and session (kstreams/session_windowed_kstream.h).
+  SessionWindowedKStream<K, V> windowedBy(const SessionWindows& windows) const;
 
   // ---- Introspection ----
   const std::string& name() const { return name_; }
@@ -175,6 +180,7 @@ class KGroupedStream {
   template <typename, typename>
   friend class KStream;
   friend class TimeWindowedKStream<K, V>;
+  friend class SessionWindowedKStream<K, V>;
 
   // Shared by copies of one grouped stream: the repartition made for a named Grouped, which
   // later aggregations of the same grouped stream reuse (as Java does).
@@ -342,6 +348,8 @@ class KTable {
   friend class KGroupedTable;
   template <typename, typename>
   friend class TimeWindowedKStream;
+  template <typename, typename>
+  friend class SessionWindowedKStream;
   friend class StreamsBuilder;
 
   KTable(internal::InternalStreamsBuilder* builder, std::string name, SerdePtr<K> key_serde,
@@ -1000,4 +1008,5 @@ KTable<K, VA> KGroupedTable<K, V>::doAggregate(const Named& named, std::string_v
 
 }  // namespace kstreams
 
-#include "kstreams/time_windowed_kstream.h"  // IWYU pragma: export
+#include "kstreams/session_windowed_kstream.h"  // IWYU pragma: export
+#include "kstreams/time_windowed_kstream.h"     // IWYU pragma: export

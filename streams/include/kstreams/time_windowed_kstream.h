@@ -34,7 +34,9 @@
 // window's first null value (nothing was in the window); kstreams, with no cache in front of
 // window stores yet, forwards it.
 //
-// Not yet (issue 9 item 4): sliding and session windows, emitStrategy(onWindowClose),
+// Session windows: kstreams/session_windowed_kstream.h.
+//
+// Not yet (issue 9 item 4): sliding windows, emitStrategy(onWindowClose),
 // suppress, Materialized retention and window-store suppliers (a key-value supplier throws
 // TopologyException), the record cache in front of the store (caching is ignored).
 //

@@ -23,6 +23,7 @@ import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
@@ -32,6 +33,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
@@ -118,6 +120,22 @@ final class Families {
     return Materialized.<String, VA, WindowStore<Bytes, byte[]>>as(name)
         .withKeySerde(S)
         .withValueSerde(valueSerde);
+  }
+
+  private static <VA> Materialized<String, VA, SessionStore<Bytes, byte[]>> sstore(
+      String name, Serde<VA> valueSerde) {
+    return Materialized.<String, VA, SessionStore<Bytes, byte[]>>as(name)
+        .withKeySerde(S)
+        .withValueSerde(valueSerde)
+        .withCachingDisabled();
+  }
+
+  private static <V> Produced<Windowed<String>, V> outSessions(Serde<V> valueSerde) {
+    return Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), valueSerde);
+  }
+
+  private static SessionWindows sessionWindows() {
+    return SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(3), Duration.ofMillis(2));
   }
 
   // Windowed outputs: the time-windowed key serde of 10 ms windows.
@@ -298,6 +316,39 @@ final class Families {
                     () -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), wstore("win-agg-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
+    // ---- SessionWindowedKStream (caching disabled, see families.cc) ----
+    add(
+        "sessionWindowedBy-count",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .count(sstore("sess-count-store", L))
+                .toStream()
+                .to("out", outSessions(L)));
+    add(
+        "sessionWindowedBy-aggregate",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .aggregate(
+                    () -> 0L,
+                    (k, v, agg) -> agg + 1 + nz(v).length(),
+                    (k, a, c) -> a + c,
+                    sstore("sess-agg-store", L))
+                .toStream()
+                .to("out", outSessions(L)));
+    add(
+        "sessionWindowedBy-reduce",
+        b ->
+            in(b)
+                .filter((k, v) -> !nz(v).isEmpty())
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .reduce((a, v) -> a + "|" + nz(v), sstore("sess-reduce-store", S))
+                .toStream()
+                .to("out", outSessions(S)));
     add(
         "groupBy-count",
         b ->
