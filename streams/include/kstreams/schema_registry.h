@@ -157,6 +157,10 @@ class SchemaRegistryClient {
   // their "_TRANSITIVE" forms, or "NONE".
   void setCompatibility(const std::string& subject, const std::string& level);
 
+  // Deletes `subject` and all its versions for good (DELETE /subjects/{subject}, then again with
+  // ?permanent=true); a subject that does not exist is not an error. Cached ids stay valid.
+  void deleteSubject(const std::string& subject);
+
   // `subject`'s own compatibility rule (GET /config/{subject}), or the registry's global one
   // (GET /config) for an empty `subject`; nullopt when none is set there.
   std::optional<std::string> getCompatibility(const std::string& subject);

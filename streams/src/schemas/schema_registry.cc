@@ -248,6 +248,28 @@ void SchemaRegistryClient::setCompatibility(const std::string& subject, const st
        nlohmann::json({{"compatibility", level}}).dump());
 }
 
+void SchemaRegistryClient::deleteSubject(const std::string& subject) {
+  for (const char* query : {"", "?permanent=true"}) {
+    try {
+      call("DELETE", "/subjects/" + encodePathSegment(subject) + query, "");
+    } catch (const SchemaRegistryException& e) {
+      if (e.httpStatus() != 404) throw;
+    }
+  }
+  std::unique_lock lock(mutex_);
+  const std::string prefix = subject + '\0';
+  for (auto* cache : {&ids_by_subject_schema_}) {
+    for (auto it = cache->begin(); it != cache->end();) {
+      it = it->first.compare(0, prefix.size(), prefix) == 0 ? cache->erase(it) : std::next(it);
+    }
+  }
+  for (auto it = registered_by_subject_schema_.begin();
+       it != registered_by_subject_schema_.end();) {
+    it = it->first.compare(0, prefix.size(), prefix) == 0 ? registered_by_subject_schema_.erase(it)
+                                                          : std::next(it);
+  }
+}
+
 std::optional<std::string> SchemaRegistryClient::getCompatibility(const std::string& subject) {
   const std::string path = subject.empty() ? "/config" : "/config/" + encodePathSegment(subject);
   const std::string what = "compatibility rule of " + (subject.empty() ? "the registry" : subject);
