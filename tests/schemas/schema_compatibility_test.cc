@@ -12,6 +12,7 @@
 #include "kstreams/avro_serde.h"
 #include "kstreams/dsl_options.h"
 #include "kstreams/errors.h"
+#include "kstreams/json_schema_serde.h"
 #include "kstreams/kafka_streams.h"
 #include "kstreams/serdes.h"
 #include "kstreams/streams_builder.h"
@@ -321,13 +322,35 @@ TEST_F(StartTimeCheckTest, CompatibleTopologyConstructs) {
   EXPECT_EQ(transport->count("GET", "/subjects/users-value/versions/1"), 1u);
 }
 
+TEST_F(StartTimeCheckTest, JsonSchemaSinksAskTheRegistry) {
+  transport->answer("POST", "/compatibility/subjects/orders-value/versions/latest?verbose=true",
+                    200, R"({"is_compatible":false,"messages":["property id removed"]})");
+  StreamsBuilder builder;
+  builder.stream("in", Consumed(Serdes::String(), Serdes::String()))
+      .mapValues([](const std::string& s) {
+        return nlohmann::json{{"id", s}};
+      })
+      .to("orders", Produced(Serdes::String(),
+                             Serdes::JsonSchema(client, R"({"title":"Order","type":"object"})")));
+  try {
+    KafkaStreams streams(builder.build(), StreamsConfig{{"application.id", "check-json"},
+                                                        {"bootstrap.servers", "127.0.0.1:9"}});
+    FAIL() << "constructed";
+  } catch (const IncompatibleSchemaException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("writes values to topic \"orders\" with "
+                                    "JsonSchemaSerde<Order>: subject \"orders-value\" (BACKWARD) "
+                                    "would refuse to register the topology's schema:\n    the "
+                                    "registry refuses it: property id removed"));
+  }
+}
+
 TEST_F(StartTimeCheckTest, UnreachableRegistryRefusesToStart) {
   transport->setDown(true);
   try {
     construct(kV2, kV2);
     FAIL() << "constructed";
   } catch (const IncompatibleSchemaException& e) {
-    EXPECT_THAT(e.what(), HasSubstr("the schema registry could not be asked"));
+    EXPECT_THAT(e.what(), HasSubstr("the check failed: schema registry unreachable"));
   }
 }
 

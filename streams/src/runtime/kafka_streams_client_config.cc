@@ -244,7 +244,7 @@ void KafkaStreams::Impl::checkSchemas(
       try {
         problem = checked->checkSchema(use.topic, how);
       } catch (const std::exception& e) {
-        problem = std::string("the schema registry could not be asked: ") + e.what();
+        problem = std::string("the check failed: ") + e.what();
       }
       if (problem.empty()) continue;
       problems += absl::StrCat("\n  ", use.sink ? "sink " : "source ", use.node,
