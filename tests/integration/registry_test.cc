@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "kstreams/avro_serde.h"
 #include "kstreams/dsl_options.h"
 #include "kstreams/embedded_kafka_cluster.h"
+#include "kstreams/errors.h"
 #include "kstreams/json_schema_serde.h"
 #include "kstreams/kafka_clients.h"
 #include "kstreams/kafka_streams.h"
@@ -233,6 +235,69 @@ TEST_F(RealRegistryTest, AvroThroughKafkaStreamsOnTheEmbeddedCluster) {
   ASSERT_TRUE(dead.ok()) << dead.status();
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_EQ((*dead)[0].value, std::optional<std::string>("not avro"));
+}
+
+// Evolution checked before it breaks: a topology whose reader cannot read the registered
+// versions, or whose writer schema the subject's rule refuses, is refused when KafkaStreams is
+// constructed, with the topic, subject, version and field in the message; the registry itself
+// refuses the same writer schema with 409.
+TEST_F(RealRegistryTest, IncompatibleTopologyRefusesToStart) {
+  const std::string in = unique("evolve-in"), out = unique("evolve-out");
+  client->setCompatibility(in + "-value", "BACKWARD");
+  client->setCompatibility(out + "-value", "BACKWARD");
+  client->registerSchema(in + "-value", {kV1});
+  client->registerSchema(in + "-value", {kV2WithDefault});
+  client->registerSchema(out + "-value", {kV1});
+
+  auto construct = [&](const std::string& reader, const std::string& writer) {
+    StreamsBuilder builder;
+    builder.stream(in, Consumed(Serdes::String(), Serdes::Avro(client, reader)))
+        .to(out, Produced(Serdes::String(), Serdes::Avro(client, writer)));
+    return std::make_unique<KafkaStreams>(builder.build(),
+                                          StreamsConfig{{"application.id", unique("evolve-app")},
+                                                        {"bootstrap.servers", "127.0.0.1:9"}});
+  };
+  // v2 reads v2 (latest) and may follow v1 on the output: starts.
+  EXPECT_NO_THROW(construct(kV2WithDefault, kV2WithDefault));
+  // v1 reads v2 too (the new field is skipped).
+  EXPECT_NO_THROW(construct(kV1, kV1));
+  // A reader and a writer with "age" but no default: neither reads v1-shaped data.
+  try {
+    construct(kV2NoDefault, kV2NoDefault);
+    ADD_FAILURE() << "constructed";
+  } catch (const IncompatibleSchemaException& e) {
+    const std::string what = e.what();
+    // The source reads the latest version (v2, which has age with a default): readable.
+    EXPECT_THAT(what, ::testing::Not(HasSubstr("topic \"" + in + "\"")));
+    EXPECT_THAT(what, HasSubstr("sink KSTREAM-SINK-0000000001 writes values to topic \"" + out +
+                                "\" with AvroSerde<kstreams.test.User>: subject \"" + out +
+                                "-value\" (BACKWARD) would refuse to register the topology's "
+                                "schema:\n    the new schema cannot read data written with version "
+                                "1: User.age: field age (int) is missing in the writer's schema "
+                                "and has no default"));
+  }
+  // Under BACKWARD_TRANSITIVE the source's reader must read v1 as well: a reader that needs a
+  // field v1 lacks is refused, naming version 1.
+  client->setCompatibility(in + "-value", "BACKWARD_TRANSITIVE");
+  const std::string needs_email =
+      R"({"type":"record","name":"User","namespace":"kstreams.test","fields":[{"name":"name","type":"string"},{"name":"age","type":"int","default":0},{"name":"email","type":"string"}]})";
+  try {
+    construct(needs_email, kV2WithDefault);
+    ADD_FAILURE() << "constructed";
+  } catch (const IncompatibleSchemaException& e) {
+    const std::string what = e.what();
+    EXPECT_THAT(what, HasSubstr("reads values of topic \"" + in + "\""));
+    EXPECT_THAT(what, HasSubstr("subject \"" + in + "-value\" (BACKWARD_TRANSITIVE) version 1"));
+    EXPECT_THAT(what, HasSubstr("subject \"" + in + "-value\" (BACKWARD_TRANSITIVE) version 2"));
+    EXPECT_THAT(what, HasSubstr("User.email: field email (string) is missing"));
+  }
+  // The registry refuses the same writer schema: 409.
+  try {
+    client->registerSchema(out + "-value", {kV2NoDefault});
+    ADD_FAILURE() << "registered";
+  } catch (const SchemaRegistryException& e) {
+    EXPECT_EQ(e.httpStatus(), 409);
+  }
 }
 
 TEST(RealRegistryDown, UnreachableRegistryIsUnavailable) {

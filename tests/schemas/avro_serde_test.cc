@@ -149,6 +149,21 @@ TEST(AvroResolution, EnumsUnionsAndStringBytes) {
                SerializationException);
 }
 
+TEST(AvroResolution, AliasesRenameFieldsAndRecords) {
+  AvroSchema writer(R"({"type":"record","name":"User","fields":[
+    {"name":"name","type":"string"},{"name":"age","type":"int"}]})");
+  // Field "name" renamed to "full_name", record User renamed to Person, both with aliases.
+  AvroSchema reader(R"({"type":"record","name":"Person","aliases":["User"],"fields":[
+    {"name":"full_name","type":"string","aliases":["name"]},{"name":"age","type":"long"}]})");
+  EXPECT_EQ(reader.decode(writer.encode(json{{"name", "ann"}, {"age", 3}}), writer),
+            (json{{"full_name", "ann"}, {"age", 3}}));
+  // Without the field alias, the renamed field is missing in the writer's data.
+  AvroSchema no_alias(R"({"type":"record","name":"Person","aliases":["User"],"fields":[
+    {"name":"full_name","type":"string"}]})");
+  EXPECT_THROW(no_alias.decode(writer.encode(json{{"name", "ann"}, {"age", 3}}), writer),
+               SerializationException);
+}
+
 TEST(AvroResolution, TruncatedBytesAreAnError) {
   AvroSchema v1(kV1);
   std::string bytes = v1.encode(json{{"name", "abcdef"}, {"visits", 1}});

@@ -87,7 +87,7 @@ class AvroSchema {
 };
 
 // Generic Avro records through a schema registry (see the file comment).
-class AvroGenericSerde final : public Serde<nlohmann::json> {
+class AvroGenericSerde final : public Serde<nlohmann::json>, public SchemaCheckedSerde {
  public:
   // `schema`: the writer schema for serialize and the reader schema for deserialize; nullopt
   // for a serde that only reads, records as written (serialize then throws).
@@ -99,6 +99,11 @@ class AvroGenericSerde final : public Serde<nlohmann::json> {
   nlohmann::json deserialize(std::string_view topic,
                              std::optional<std::string_view> data) const override;
   std::string name() const override;
+
+  // The start-time check (kstreams/schema_compatibility.h): reading, every version of the
+  // topic's subject that its rule covers must resolve to this serde's schema (a reader without a
+  // schema reads anything); writing, the schema must be registered or acceptable to the subject.
+  std::string checkSchema(std::string_view topic, Use use) const override;
 
   // The writer schema registered for `topic` (resolving it now if not yet done), e.g. for a
   // compatibility check at start-up.

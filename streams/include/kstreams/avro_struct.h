@@ -304,7 +304,7 @@ struct AvroField<M, std::enable_if_t<HasAvroRecord<M>>> {
 
 // T through AvroGenericSerde with the schema AvroRecord<T> derives.
 template <typename T>
-class AvroStructSerde final : public Serde<T> {
+class AvroStructSerde final : public Serde<T>, public SchemaCheckedSerde {
  public:
   AvroStructSerde(SchemaRegistryClientPtr registry, const AvroRecord<T>& record,
                   SchemaSerdeConfig config)
@@ -320,6 +320,9 @@ class AvroStructSerde final : public Serde<T> {
     return record_.read(generic_.deserialize(topic, data), "");
   }
   std::string name() const override { return "AvroSerde<" + record_.fullName() + ">"; }
+  std::string checkSchema(std::string_view topic, Use use) const override {
+    return generic_.checkSchema(topic, use);
+  }
 
   const AvroGenericSerde& generic() const { return generic_; }
 

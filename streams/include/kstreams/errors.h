@@ -31,6 +31,15 @@ class ProcessorStateException : public StreamsException {
   using StreamsException::StreamsException;
 };
 
+// A source or sink whose schema-registry serde cannot read its topic's registered schemas, or
+// whose writer schema its subject's compatibility rule refuses (see
+// kstreams/schema_compatibility.h); thrown when KafkaStreams is constructed. The message names the
+// topic, the node, the subject, the versions and the field at fault.
+class IncompatibleSchemaException : public StreamsException {
+ public:
+  using StreamsException::StreamsException;
+};
+
 // A configuration value that is missing, unknown or invalid. `key()` names the offending key.
 class ConfigException : public StreamsException {
  public:

@@ -54,7 +54,7 @@ class JsonSchema {
   std::shared_ptr<const Impl> impl_;
 };
 
-class JsonSchemaSerde final : public Serde<nlohmann::json> {
+class JsonSchemaSerde final : public Serde<nlohmann::json>, public SchemaCheckedSerde {
  public:
   // `schema`: the writer schema; nullopt for a serde that only reads (serialize then throws).
   JsonSchemaSerde(SchemaRegistryClientPtr registry, std::optional<JsonSchema> schema,
@@ -65,6 +65,10 @@ class JsonSchemaSerde final : public Serde<nlohmann::json> {
   nlohmann::json deserialize(std::string_view topic,
                              std::optional<std::string_view> data) const override;
   std::string name() const override;
+  // The start-time check: reading validates against each record's own writer schema, so there is
+  // nothing to check; writing, the schema must be registered under the topic's subject or the
+  // registry's compatibility endpoint must accept it (JSON Schema has no local checker).
+  std::string checkSchema(std::string_view topic, Use use) const override;
 
  private:
   struct Writer {

@@ -157,6 +157,18 @@ class SchemaRegistryClient {
   // their "_TRANSITIVE" forms, or "NONE".
   void setCompatibility(const std::string& subject, const std::string& level);
 
+  // Deletes `subject` and all its versions for good (DELETE /subjects/{subject}, then again with
+  // ?permanent=true); a subject that does not exist is not an error. Cached ids stay valid.
+  void deleteSubject(const std::string& subject);
+
+  // `subject`'s own compatibility rule (GET /config/{subject}), or the registry's global one
+  // (GET /config) for an empty `subject`; nullopt when none is set there.
+  std::optional<std::string> getCompatibility(const std::string& subject);
+
+  // The version numbers registered under `subject` (GET /subjects/{subject}/versions), oldest
+  // first; empty when the subject does not exist.
+  std::vector<int32_t> getVersions(const std::string& subject);
+
  private:
   // One request; returns the body of a 2xx response, throws SchemaRegistryException otherwise.
   std::string call(const char* method, const std::string& path, const std::string& body);

@@ -45,6 +45,24 @@ class SerdeBase {
   virtual std::string name() const = 0;
 };
 
+// Optional interface of serdes whose records follow a schema kept in a schema registry (the
+// Avro and JSON Schema serdes of kstreams::schemas implement it). When KafkaStreams is
+// constructed it looks for it on the key and value serdes of every source and sink and calls
+// checkSchema before any record flows, so that an incompatible schema stops the application with
+// a clear error instead of failing on its first record; serdes without it cost nothing.
+class SchemaCheckedSerde {
+ public:
+  enum class Use { kRead, kWrite };
+  virtual ~SchemaCheckedSerde() = default;
+  // kRead: whether this serde can read the records of `topic`, i.e. every registered schema of
+  // its subject that its compatibility rule covers (the latest, or all for a _TRANSITIVE rule)
+  // resolves to the serde's reader schema. kWrite: whether the serde's writer schema may be
+  // registered under the subject (it is already, or the subject's rule allows it). Returns "" when
+  // so, otherwise the reason, naming the subject, the versions and the field at fault. Throws a
+  // SerializationException when the registry cannot answer.
+  virtual std::string checkSchema(std::string_view topic, Use use) const = 0;
+};
+
 namespace serdes_internal {
 template <typename T>
 inline constexpr bool kIsOptional = false;

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "kafka/kafka_handles.h"
@@ -217,9 +218,44 @@ void KafkaStreams::Impl::checkSerdes() const {
   env.sender = &sender;
   env.wall_clock_ms = [] { return int64_t{0}; };
   env.validate_only = true;  // in-memory stand-ins: no store directory, no changelog
+  std::vector<internal::StreamTask::TopicSerdes> uses;
   for (const SubtopologyDef& sub : subtopologies) {
     internal::StreamTask task(TaskId{sub.id, 0}, *topology, sub, env);
+    for (auto& use : task.topicSerdes()) uses.push_back(std::move(use));
     task.close();
+  }
+  checkSchemas(uses);
+}
+
+void KafkaStreams::Impl::checkSchemas(
+    const std::vector<internal::StreamTask::TopicSerdes>& uses) const {
+  // Serdes with a schema registry behind them (SchemaCheckedSerde) are asked whether they can
+  // read their source topics and write their sink topics; others are skipped. Each (serde,
+  // topic, direction) once: a serde shared by several nodes is asked once per topic.
+  std::set<std::tuple<const void*, std::string, bool>> asked;
+  std::string problems;
+  for (const auto& use : uses) {
+    for (bool is_key : {true, false}) {
+      const SerdeBase* serde = is_key ? use.serdes.key.get() : use.serdes.value.get();
+      const auto* checked = dynamic_cast<const SchemaCheckedSerde*>(serde);
+      if (checked == nullptr || !asked.emplace(serde, use.topic, use.sink).second) continue;
+      const auto how = use.sink ? SchemaCheckedSerde::Use::kWrite : SchemaCheckedSerde::Use::kRead;
+      std::string problem;
+      try {
+        problem = checked->checkSchema(use.topic, how);
+      } catch (const std::exception& e) {
+        problem = std::string("the check failed: ") + e.what();
+      }
+      if (problem.empty()) continue;
+      problems += absl::StrCat("\n  ", use.sink ? "sink " : "source ", use.node,
+                               use.sink ? " writes " : " reads ", is_key ? "keys" : "values",
+                               use.sink ? " to" : " of", " topic \"", use.topic, "\" with ",
+                               serde->name(), ": ", problem);
+    }
+  }
+  if (!problems.empty()) {
+    throw IncompatibleSchemaException(
+        "the topology's schemas do not match the schema registry; refusing to start:" + problems);
   }
 }
 

@@ -95,6 +95,9 @@ struct KafkaStreams::Impl final : internal::StreamThread::Listener {
   // Construction-time checks.
   void prepareClientProps(const StreamsConfig& config);
   void checkSerdes() const;
+  // Asks every SchemaCheckedSerde of a source or sink about its topic; throws
+  // IncompatibleSchemaException listing every problem.
+  void checkSchemas(const std::vector<internal::StreamTask::TopicSerdes>& uses) const;
 
   absl::Status start();
   absl::Status prepareTopics();

@@ -95,6 +95,18 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const SubtopologyDef
   }
 }
 
+std::vector<StreamTask::TopicSerdes> StreamTask::topicSerdes() const {
+  std::vector<TopicSerdes> out;
+  for (const auto& [topic, source] : source_by_topic_) {
+    if (source != nullptr) out.push_back({source->name(), topic, false, source->serdes()});
+  }
+  for (const auto& node : nodes_) {
+    NodeSerdes serdes = node->serdes();
+    if (!serdes.sink_topic.empty()) out.push_back({node->name(), serdes.sink_topic, true, serdes});
+  }
+  return out;
+}
+
 void StreamTask::openStores(const Topology& topology, const SubtopologyDef& sub) {
   const StreamsConfig::Resolved& config = *env_.config;
   for (const auto& node : sub.nodes) {

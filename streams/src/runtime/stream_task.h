@@ -169,6 +169,15 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
 
   // The full names of the topics this task reads.
   const std::vector<std::string>& sourceTopics() const { return source_topics_; }
+  // Every topic this task's sources read and sinks write, with the node and its serdes (for the
+  // schema check at construction).
+  struct TopicSerdes {
+    std::string node;
+    std::string topic;
+    bool sink = false;
+    NodeSerdes serdes;
+  };
+  std::vector<TopicSerdes> topicSerdes() const;
   // Next offset to commit per (topic, partition): last processed offset + 1.
   const std::map<std::pair<std::string, int32_t>, int64_t>& consumedOffsets() const {
     return consumed_;

@@ -11,8 +11,10 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "kstreams/avro_serde.h"
+#include "kstreams/schema_compatibility.h"
 #include "kstreams/wire_format.h"
 
 namespace kstreams {
@@ -130,6 +132,23 @@ class ParsedSchema {
     auto f = it->second.find(field);
     return f == it->second.end() ? nullptr : &f->second;
   }
+  // The aliases of `record`'s field `field` (the writer's names it may be read from).
+  const std::vector<std::string>* fieldAliases(avro_schema_t record, const char* field) const {
+    auto it = field_aliases_.find(fullNameOf(record));
+    if (it == field_aliases_.end()) it = field_aliases_.find(shortName(fullNameOf(record)));
+    if (it == field_aliases_.end()) return nullptr;
+    auto f = it->second.find(field);
+    return f == it->second.end() ? nullptr : &f->second;
+  }
+  // Whether the named type `named` of this schema lists `writer_name` among its aliases.
+  bool hasAlias(avro_schema_t named, const std::string& writer_name) const {
+    auto it = type_aliases_.find(fullNameOf(named));
+    if (it == type_aliases_.end()) return false;
+    for (const auto& a : it->second) {
+      if (a == writer_name || shortName(a) == shortName(writer_name)) return true;
+    }
+    return false;
+  }
   const std::string* enumDefault(avro_schema_t enumeration) const {
     auto it = enum_defaults_.find(fullNameOf(enumeration));
     if (it == enum_defaults_.end()) it = enum_defaults_.find(shortName(fullNameOf(enumeration)));
@@ -158,6 +177,9 @@ class ParsedSchema {
       std::string full = name.find('.') != std::string::npos || ns.empty() ? name : ns + "." + name;
       const std::string inner =
           full.find('.') == std::string::npos ? "" : full.substr(0, full.rfind('.'));
+      for (const auto& a : node.value("aliases", json::array())) {
+        if (a.is_string()) type_aliases_[full].push_back(a.get<std::string>());
+      }
       if (t == "enum") {
         if (auto d = node.find("default"); d != node.end() && d->is_string()) {
           enum_defaults_[full] = d->get<std::string>();
@@ -170,6 +192,10 @@ class ParsedSchema {
         if (!field.is_object() || !field.contains("name")) continue;
         if (auto d = field.find("default"); d != field.end()) {
           by_full[field["name"].get<std::string>()] = *d;
+        }
+        for (const auto& a : field.value("aliases", json::array())) {
+          if (a.is_string())
+            field_aliases_[full][field["name"].get<std::string>()].push_back(a.get<std::string>());
         }
         if (auto ft = field.find("type"); ft != field.end()) collectDefaults(*ft, inner);
       }
@@ -187,6 +213,9 @@ class ParsedSchema {
   std::string full_name_;
   std::unordered_map<std::string, std::unordered_map<std::string, json>> field_defaults_;
   std::unordered_map<std::string, std::string> enum_defaults_;
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::string>>>
+      field_aliases_;
+  std::unordered_map<std::string, std::vector<std::string>> type_aliases_;
 };
 
 namespace {
@@ -568,12 +597,14 @@ class Encoder {
 // ---- Avro value -> JSON (decoding, with resolution)
 // --------------------------------------------------
 
-bool namesMatch(avro_schema_t writer, avro_schema_t reader) {
-  return shortName(fullNameOf(writer)) == shortName(fullNameOf(reader));
+// Same unqualified name, or the writer's name among the reader type's aliases.
+bool namesMatch(avro_schema_t writer, avro_schema_t reader, const ParsedSchema* reader_schema) {
+  return shortName(fullNameOf(writer)) == shortName(fullNameOf(reader)) ||
+         (reader_schema != nullptr && reader_schema->hasAlias(reader, fullNameOf(writer)));
 }
 
 // Whether data of writer type `w` can be read as reader type `r` (Avro's resolution rules).
-bool resolvable(avro_schema_t w, avro_schema_t r) {
+bool resolvable(avro_schema_t w, avro_schema_t r, const ParsedSchema* rs) {
   w = deref(w);
   r = deref(r);
   const avro_type_t wt = avro_typeof(w);
@@ -581,7 +612,7 @@ bool resolvable(avro_schema_t w, avro_schema_t r) {
   if (wt == AVRO_UNION) return true;  // decided per value, on the branch written
   if (rt == AVRO_UNION) {
     for (size_t i = 0; i < avro_schema_union_size(r); ++i) {
-      if (resolvable(w, avro_schema_union_branch(r, static_cast<int>(i)))) return true;
+      if (resolvable(w, avro_schema_union_branch(r, static_cast<int>(i)), rs)) return true;
     }
     return false;
   }
@@ -597,9 +628,10 @@ bool resolvable(avro_schema_t w, avro_schema_t r) {
       return wt == AVRO_STRING || wt == AVRO_BYTES;
     case AVRO_RECORD:
     case AVRO_ENUM:
-      return wt == rt && namesMatch(w, r);
+      return wt == rt && namesMatch(w, r, rs);
     case AVRO_FIXED:
-      return wt == rt && namesMatch(w, r) && avro_schema_fixed_size(w) == avro_schema_fixed_size(r);
+      return wt == rt && namesMatch(w, r, rs) &&
+             avro_schema_fixed_size(w) == avro_schema_fixed_size(r);
     default:
       return wt == rt;
   }
@@ -622,12 +654,12 @@ class Decoder {
     if (r != nullptr && avro_typeof(r) == AVRO_UNION) {
       for (size_t i = 0; i < avro_schema_union_size(r); ++i) {
         avro_schema_t b = avro_schema_union_branch(r, static_cast<int>(i));
-        if (resolvable(w, b)) return read(v, b, path);
+        if (resolvable(w, b, reader_)) return read(v, b, path);
       }
       failAt(path, std::string("the writer's ") + typeName(w) +
                        " matches no branch of the reader's union");
     }
-    if (r != nullptr && !resolvable(w, r)) {
+    if (r != nullptr && !resolvable(w, r, reader_)) {
       failAt(path, std::string("the writer's ") + typeName(w) + " " + fullNameOf(w) +
                        " cannot be read as the reader's " + typeName(r) + " " + fullNameOf(r));
     }
@@ -752,9 +784,21 @@ class Decoder {
     for (size_t i = 0; i < n; ++i) {
       const char* name = avro_schema_record_field_name(r, static_cast<int>(i));
       avro_schema_t field_schema = avro_schema_record_field_get_by_index(r, static_cast<int>(i));
-      if (avro_schema_record_field_get_index(w, name) >= 0) {
+      // The writer's field of the same name, else one the reader field's aliases name (a rename).
+      const char* written_as = avro_schema_record_field_get_index(w, name) >= 0 ? name : nullptr;
+      if (written_as == nullptr) {
+        if (const auto* aliases = reader_->fieldAliases(r, name)) {
+          for (const auto& alias : *aliases) {
+            if (avro_schema_record_field_get_index(w, alias.c_str()) >= 0) {
+              written_as = alias.c_str();
+              break;
+            }
+          }
+        }
+      }
+      if (written_as != nullptr) {
         avro_value_t field;
-        avro_value_get_by_name(v, name, &field, nullptr);
+        avro_value_get_by_name(v, written_as, &field, nullptr);
         out[name] = read(&field, field_schema, child(path, name));
       } else if (const json* d = reader_->fieldDefault(r, name)) {
         out[name] = Encoder(*reader_).defaultDatum(*d, field_schema, child(path, name));
@@ -848,6 +892,14 @@ const AvroGenericSerde::Writer& AvroGenericSerde::writerFor(std::string_view top
                 config_.use_latest_version ? AvroSchema(registered.schema.schema) : *schema_};
   std::unique_lock lock(mutex_);
   return writers_.emplace(std::string(topic), std::move(writer)).first->second;
+}
+
+std::string AvroGenericSerde::checkSchema(std::string_view topic, Use use) const {
+  if (!schema_) return "";  // reads whatever was written; cannot write
+  const std::string subject =
+      subjectName(config_.subject_name_strategy, topic, config_.is_key, schema_->fullName());
+  if (use == Use::kRead) return checkAvroReaderAgainstSubject(*registry_, subject, schema_->json());
+  return checkWriterAgainstSubject(*registry_, config_, subject, Schema{schema_->json(), "AVRO"});
 }
 
 RegisteredSchema AvroGenericSerde::writerSchemaFor(std::string_view topic) const {

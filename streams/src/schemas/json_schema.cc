@@ -12,6 +12,7 @@
 #include <valijson/validator.hpp>
 
 #include "kstreams/json_schema_serde.h"
+#include "kstreams/schema_compatibility.h"
 #include "kstreams/wire_format.h"
 
 namespace kstreams {
@@ -92,6 +93,13 @@ JsonSchemaSerde::JsonSchemaSerde(SchemaRegistryClientPtr registry, std::optional
 std::string JsonSchemaSerde::name() const {
   return schema_ && !schema_->title().empty() ? "JsonSchemaSerde<" + schema_->title() + ">"
                                               : "JsonSchemaSerde";
+}
+
+std::string JsonSchemaSerde::checkSchema(std::string_view topic, Use use) const {
+  if (use == Use::kRead || !schema_) return "";
+  const std::string subject =
+      subjectName(config_.subject_name_strategy, topic, config_.is_key, schema_->title());
+  return checkWriterAgainstSubject(*registry_, config_, subject, Schema{schema_->text(), "JSON"});
 }
 
 const JsonSchemaSerde::Writer& JsonSchemaSerde::writerFor(std::string_view topic) const {

@@ -3,6 +3,7 @@
 // SchemaRegistryException here and nowhere else.
 #include "kstreams/schema_registry.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -245,6 +246,67 @@ CompatibilityResult SchemaRegistryClient::testCompatibility(const std::string& s
 void SchemaRegistryClient::setCompatibility(const std::string& subject, const std::string& level) {
   call("PUT", "/config/" + encodePathSegment(subject),
        nlohmann::json({{"compatibility", level}}).dump());
+}
+
+void SchemaRegistryClient::deleteSubject(const std::string& subject) {
+  for (const char* query : {"", "?permanent=true"}) {
+    try {
+      call("DELETE", "/subjects/" + encodePathSegment(subject) + query, "");
+    } catch (const SchemaRegistryException& e) {
+      if (e.httpStatus() != 404) throw;
+    }
+  }
+  std::unique_lock lock(mutex_);
+  const std::string prefix = subject + '\0';
+  for (auto* cache : {&ids_by_subject_schema_}) {
+    for (auto it = cache->begin(); it != cache->end();) {
+      it = it->first.compare(0, prefix.size(), prefix) == 0 ? cache->erase(it) : std::next(it);
+    }
+  }
+  for (auto it = registered_by_subject_schema_.begin();
+       it != registered_by_subject_schema_.end();) {
+    it = it->first.compare(0, prefix.size(), prefix) == 0 ? registered_by_subject_schema_.erase(it)
+                                                          : std::next(it);
+  }
+}
+
+std::optional<std::string> SchemaRegistryClient::getCompatibility(const std::string& subject) {
+  const std::string path = subject.empty() ? "/config" : "/config/" + encodePathSegment(subject);
+  const std::string what = "compatibility rule of " + (subject.empty() ? "the registry" : subject);
+  std::string body;
+  try {
+    body = call("GET", path, "");
+  } catch (const SchemaRegistryException& e) {
+    // 40401 subject not found, 40408 subject without its own rule.
+    if (e.httpStatus() == 404) return std::nullopt;
+    throw;
+  }
+  const auto answer = parseJson(body, what);
+  // Confluent answers {"compatibilityLevel": "..."}; some versions "compatibility".
+  for (const char* key : {"compatibilityLevel", "compatibility"}) {
+    if (auto it = answer.find(key); it != answer.end() && it->is_string())
+      return it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::vector<int32_t> SchemaRegistryClient::getVersions(const std::string& subject) {
+  const std::string what = "versions of " + subject;
+  std::string body;
+  try {
+    body = call("GET", "/subjects/" + encodePathSegment(subject) + "/versions", "");
+  } catch (const SchemaRegistryException& e) {
+    if (e.httpStatus() == 404) return {};
+    throw;
+  }
+  try {
+    auto versions = parseJson(body, what).get<std::vector<int32_t>>();
+    std::sort(versions.begin(), versions.end());
+    return versions;
+  } catch (const nlohmann::json::exception& e) {
+    throw SchemaRegistryException("schema registry: " + what + ": unexpected answer: " + e.what(),
+                                  200, 0);
+  }
 }
 
 // ---- naming and settings

@@ -679,6 +679,7 @@ class TableSourceNode final : public SourceNodeBase {
     key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), name(), "key");
     value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), name(), "value");
   }
+  NodeSerdes serdes() const override { return {key_serde_, value_serde_, {}}; }
   void processRaw(const RawRecord& raw) override {
     if (!raw.key) {
       logLine(LogLevel::kWarn, "Skipping record due to null key. topic=[" + std::string(raw.topic) +

@@ -38,6 +38,14 @@ struct RawRecord {
 
 class NodeInstance;
 
+// The serdes a source reads its topics with, or a sink writes its topic with (resolved after
+// init()), for the schema check KafkaStreams runs at construction.
+struct NodeSerdes {
+  std::shared_ptr<const SerdeBase> key;
+  std::shared_ptr<const SerdeBase> value;
+  std::string sink_topic;  // a sink's full topic name; empty for sources
+};
+
 // What nodes need from the task that runs them. Implemented by StreamTask.
 class TaskContext {
  public:
@@ -127,6 +135,8 @@ class NodeInstance {
   virtual void addChild(NodeInstance* child) { (void)child; }
   virtual void init(TaskContext& context) { (void)context; }
   virtual void close() {}
+  // Sources and sinks: the serdes they use (after init()); empty for other nodes.
+  virtual NodeSerdes serdes() const { return {}; }
 
  private:
   std::string name_;
@@ -211,6 +221,7 @@ class SourceNode final : public SourceNodeBase {
     key_reads_null_ = key_serde_->deserializesNull();
     value_reads_null_ = value_serde_->deserializesNull();
   }
+  NodeSerdes serdes() const override { return {key_serde_, value_serde_, {}}; }
 
   void processRaw(const RawRecord& raw) override {
     std::optional<Record<K, V>> record;
@@ -270,6 +281,7 @@ class SinkNode final : public TypedNode<K, V> {
     key_serde_ = resolveSerde(key_serde_, context.defaultKeySerde(), this->name(), "key");
     value_serde_ = resolveSerde(value_serde_, context.defaultValueSerde(), this->name(), "value");
   }
+  NodeSerdes serdes() const override { return {key_serde_, value_serde_, resolved_topic_}; }
 
   void process(Record<K, V> record) override {
     // Buffers are reused across records: no allocation once they have grown. A key or value
