@@ -25,7 +25,8 @@
 // (the larger timestamp seen by either side in the task) passes its window end + grace; then it
 // is forwarded as joiner(value, nullopt) with its own timestamp, in (timestamp, side, key) order,
 // when a record whose timestamp is the stream time arrives. As in Java the scan runs at most once
-// per second of wall-clock time (TopologyTestDriver: per advanceWallClockTime of a second).
+// per second of wall-clock time (Java's internal emit interval; 0 in the TopologyTestDriver, as
+// in Kafka's, so there every such record scans).
 // A record whose window has already closed when it arrives (t + after < stream time) is joined
 // with null at once. A left or outer join forwards a record with a null key (and a value) at once
 // as joiner(value, nullopt) — Java's KIP-962.
@@ -195,6 +196,7 @@ class StreamStreamJoinNode final
                               " is not a window store of the joined stream's types");
     }
     tracker_ = spec_.trackers->get(&task);
+    tracker_->emit_interval_ms = task.outerJoinEmitIntervalMs();
     if (spec_.shared_store) {
       shared_ = dynamic_cast<KeyValueStore<std::string, std::string>*>(
           &task.stateStore(this->name(), *spec_.shared_store));
