@@ -21,6 +21,7 @@
 #include "kstreams/timestamp_extractor.h"
 #include "kstreams/session_windows.h"
 #include "kstreams/time_windows.h"
+#include "kstreams/timestamp_extractor.h"
 #include "kstreams/windowed.h"
 
 namespace kstreams::differential {
@@ -488,6 +489,65 @@ std::vector<Family> makeFamilies() {
                 Joined<Str, Str, Str>::with(S(), S(), S()).withName("stj"))
             .to("out", outS());
       });
+
+  // ---- Stream-stream joins (windows of a few ms over the inputs' timestamps) ----
+  const auto ms = [](int64_t n) { return std::chrono::milliseconds(n); };
+  const auto sj = [] { return StreamJoined<Str, Str, Str>::with(S(), S(), S()); };
+  add("stream-join", two, {out}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .join(
+            b.stream("right", in()), [](const Str& l, const Str& r) { return l + "|" + r; },
+            JoinWindows::ofTimeDifferenceAndGrace(ms(5), ms(3)), sj())
+        .to("out", outS());
+  });
+  add("stream-join-asymmetric", two, {out}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .join(
+            b.stream("right", in()), [](const Str& l, const Str& r) { return l + "|" + r; },
+            JoinWindows::ofTimeDifferenceAndGrace(ms(2), ms(4)).before(ms(0)).after(ms(6)), sj())
+        .to("out", outS());
+  });
+  add("stream-leftJoin", two, {out}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .leftJoin(
+            b.stream("right", in()),
+            [](const Str& l, const std::optional<Str>& r) { return l + "|" + opt(r); },
+            JoinWindows::ofTimeDifferenceWithNoGrace(ms(4)), sj())
+        .to("out", outS());
+  });
+  add("stream-outerJoin", two, {out}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .outerJoin(
+            b.stream("right", in()),
+            [](const std::optional<Str>& l, const std::optional<Str>& r) {
+              return opt(l) + "|" + opt(r);
+            },
+            JoinWindows::ofTimeDifferenceAndGrace(ms(3), ms(2)), sj())
+        .to("out", outS());
+  });
+  add("stream-outerJoin-asymmetric", two, {out}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .outerJoin(
+            b.stream("right", in()),
+            [](const std::optional<Str>& l, const std::optional<Str>& r) {
+              return opt(l) + "|" + opt(r);
+            },
+            JoinWindows::ofTimeDifferenceAndGrace(ms(1), ms(1)).before(ms(5)).after(ms(1)),
+            sj().withStoreName("oj"))
+        .to("out", outS());
+  });
+  add("selectKey-stream-leftJoin", two, {out, repartition("sj-left")}, [=](StreamsBuilder& b) {
+    b.stream("left", in())
+        .selectKey(
+            [](const Str&, const Str& v) { return Str(1, static_cast<char>('a' + v.size())); })
+        .leftJoin(
+            b.stream("right", in()),
+            [](const Str& k, const Str& l, const std::optional<Str>& r) {
+              return k + ":" + l + "|" + opt(r);
+            },
+            JoinWindows::ofTimeDifferenceAndGrace(ms(6), ms(1)), sj().withName("sj"))
+        .to("out", outS());
+  });
 
   // ---- Combinations: value getters through other tables, chains, user topics read back ----
   add("through-user-topic", one, {out_long, {"mid"}, changelog("mid-store", Encoding::kLong)},

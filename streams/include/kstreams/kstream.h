@@ -74,6 +74,7 @@
 #include "kstreams/fixed_key_processor.h"
 #include "kstreams/internal/dsl_nodes.h"
 #include "kstreams/internal/internal_streams_builder.h"
+#include "kstreams/join_windows.h"
 #include "kstreams/processor.h"
 #include "kstreams/record.h"
 #include "kstreams/serde.h"
@@ -177,6 +178,26 @@ struct TableValueOf<std::optional<U>> {
 };
 template <typename V>
 using TableValue = typename TableValueOf<V>::Type;
+
+}  // namespace internal
+
+namespace internal {
+
+// The (decayed) result of a stream-stream outerJoin joiner: (optional value, optional other
+// value), or with the key first.
+template <typename F, typename K, typename V, typename VO>
+auto outerJoinResult() {
+  if constexpr (std::is_invocable_v<F&, const K&, const std::optional<V>&,
+                                    const std::optional<VO>&>) {
+    return std::type_identity<
+        std::invoke_result_t<F&, const K&, const std::optional<V>&, const std::optional<VO>&>>{};
+  } else {
+    return std::type_identity<
+        std::invoke_result_t<F&, const std::optional<V>&, const std::optional<VO>&>>{};
+  }
+}
+template <typename F, typename K, typename V, typename VO>
+using OuterJoinResult = std::remove_cvref_t<typename decltype(outerJoinResult<F, K, V, VO>())::type>;
 
 }  // namespace internal
 
@@ -393,6 +414,33 @@ class KStream {
       const std::type_identity_t<Joined<K, V, VO>>& joined = Joined<K, V, VO>())
   const;
 
+  // ---- Stream-stream joins (kstreams/stream_stream_join.h has the details) ----
+  // Joins each record with every record of `other` with the same key whose timestamp lies
+  // within `windows` of its own (Java's KStream#join(KStream, ValueJoiner, JoinWindows,
+  // StreamJoined)): `joiner(value, other_value)` or `joiner(key, value, other_value)`; the
+  // result has the larger of the two timestamps. Records with a null key or value are dropped.
+  template <typename VO, typename F, typename VR = internal::StreamJoinResult<F, K, V, VO>>
+  requires StreamTableJoiner<F, K, V, VO> KStream<K, VR> join(
+      const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+      const std::type_identity_t<StreamJoined<K, V, VO>>& joined = StreamJoined<K, V, VO>())
+  const { return doStreamJoin<0, VO, VR>(other, std::move(joiner), windows, joined); }
+  // As join(), and a record of this stream that finds no partner before its window closes
+  // (window end + grace passed by stream time) is forwarded once as joiner(value, nullopt) with
+  // its own timestamp — no spurious early results, as Kafka Streams 4.
+  template <typename VO, typename F,
+            typename VR = internal::StreamJoinResult<F, K, V, std::optional<VO>>>
+  requires StreamTableJoiner<F, K, V, std::optional<VO>> KStream<K, VR> leftJoin(
+      const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+      const std::type_identity_t<StreamJoined<K, V, VO>>& joined = StreamJoined<K, V, VO>())
+  const { return doStreamJoin<1, VO, VR>(other, std::move(joiner), windows, joined); }
+  // As leftJoin(), for records of either side: `joiner(const std::optional<V>&,
+  // const std::optional<VO>&)` (or with the key first).
+  template <typename VO, typename F, typename VR = internal::OuterJoinResult<F, K, V, VO>>
+  KStream<K, VR> outerJoin(
+      const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+      const std::type_identity_t<StreamJoined<K, V, VO>>& joined = StreamJoined<K, V, VO>())
+  const { return doStreamJoin<2, VO, VR>(other, std::move(joiner), windows, joined); }
+
   // The stream as a table (KSTREAM-TOTABLE-, Java's toTable): each record sets its key's value;
   // a null value deletes the key (nullopt in a stream of std::optional<U> values, which makes a
   // KTable<K, U>, or a Kafka null read with a plain serde), a null key is skipped (logged). If
@@ -515,6 +563,12 @@ class KStream {
   template <typename, typename>
   friend class KGroupedStream;
   friend class StreamsBuilder;
+
+  // KStreamImpl#doJoin + KStreamImplJoin#join (kstreams/stream_stream_join.h). kKind: 0 inner,
+  // 1 left, 2 outer.
+  template <int kKind, typename VO, typename VR, typename F>
+  KStream<K, VR> doStreamJoin(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+                              const StreamJoined<K, V, VO>& joined) const;
 
   // The stream as read back from a repartition topic before a join (Java's repartitionForJoin).
   KStream repartitionForJoin(const std::string& name, SerdePtr<K> key_serde,
@@ -655,3 +709,5 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
 
 // The stateful operators (groupBy, joins) and KTable.
 #include "kstreams/ktable.h"  // IWYU pragma: export
+// Stream-stream joins.
+#include "kstreams/stream_stream_join.h"  // IWYU pragma: export

@@ -91,6 +91,10 @@ class TaskContext {
   virtual const RecordMetadata* recordMetadata() const = 0;
   virtual int64_t wallClockMs() const = 0;
   virtual int64_t streamTimeMs() const = 0;
+  // How often (wall-clock ms) a stream-stream left/outer join scans for closed windows: Java's
+  // internal __emit.interval.ms.kstreams.outer.join.spurious.results.fix__, 1000 by default and
+  // 0 in the TopologyTestDriver (as Kafka's).
+  virtual int64_t outerJoinEmitIntervalMs() const { return 1000; }
   virtual void requestCommit() = 0;
   // ProcessorContextBase::schedule for the processor of node `node`.
   virtual Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
@@ -22,6 +23,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -486,6 +488,73 @@ final class Families {
                     b.table("tbl", IN),
                     (k, v, t) -> nz(k) + ":" + nz(v) + "|" + nz(t),
                     Joined.with(S, S, S).withName("stj"))
+                .to("out", OUT_S));
+
+    // ---- Stream-stream joins (windows of a few ms over the inputs' timestamps) ----
+    add(
+        "stream-join",
+        b ->
+            b.stream("left", IN)
+                .join(
+                    b.stream("right", IN),
+                    (l, r) -> nz(l) + "|" + nz(r),
+                    JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3)),
+                    StreamJoined.with(S, S, S))
+                .to("out", OUT_S));
+    add(
+        "stream-join-asymmetric",
+        b ->
+            b.stream("left", IN)
+                .join(
+                    b.stream("right", IN),
+                    (l, r) -> nz(l) + "|" + nz(r),
+                    JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(2), Duration.ofMillis(4))
+                        .before(Duration.ofMillis(0))
+                        .after(Duration.ofMillis(6)),
+                    StreamJoined.with(S, S, S))
+                .to("out", OUT_S));
+    add(
+        "stream-leftJoin",
+        b ->
+            b.stream("left", IN)
+                .leftJoin(
+                    b.stream("right", IN),
+                    (l, r) -> nz(l) + "|" + opt(r),
+                    JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(4)),
+                    StreamJoined.with(S, S, S))
+                .to("out", OUT_S));
+    add(
+        "stream-outerJoin",
+        b ->
+            b.stream("left", IN)
+                .outerJoin(
+                    b.stream("right", IN),
+                    (l, r) -> opt(l) + "|" + opt(r),
+                    JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(3), Duration.ofMillis(2)),
+                    StreamJoined.with(S, S, S))
+                .to("out", OUT_S));
+    add(
+        "stream-outerJoin-asymmetric",
+        b ->
+            b.stream("left", IN)
+                .outerJoin(
+                    b.stream("right", IN),
+                    (l, r) -> opt(l) + "|" + opt(r),
+                    JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(1), Duration.ofMillis(1))
+                        .before(Duration.ofMillis(5))
+                        .after(Duration.ofMillis(1)),
+                    StreamJoined.with(S, S, S).withStoreName("oj"))
+                .to("out", OUT_S));
+    add(
+        "selectKey-stream-leftJoin",
+        b ->
+            b.stream("left", IN)
+                .selectKey((k, v) -> String.valueOf((char) ('a' + nz(v).length())))
+                .leftJoin(
+                    b.stream("right", IN),
+                    (k, l, r) -> nz(k) + ":" + nz(l) + "|" + opt(r),
+                    JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(6), Duration.ofMillis(1)),
+                    StreamJoined.with(S, S, S).withName("sj"))
                 .to("out", OUT_S));
 
     // ---- Combinations: value getters through other tables, chains, user topics read back ----
