@@ -18,7 +18,6 @@
 #include "kstreams/fixed_key_processor.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
-#include "kstreams/timestamp_extractor.h"
 #include "kstreams/session_windows.h"
 #include "kstreams/time_windows.h"
 #include "kstreams/timestamp_extractor.h"
