@@ -25,9 +25,20 @@ command -v rsyslogd >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/rsyslog/omkafka
 
 work=$(mktemp -d /tmp/kstreams-pipeline.XXXXXX)
 started_kafka=0 started_registry=0 pids=()
+# The demo's topics, emptied at the start (and, with KSTREAMS_PIPELINE_DROP_TOPICS=1 as the
+# test sets, dropped at the end: the access-log example uses `access-log` too).
+drop_topics() {
+  "$root/scripts/kafka" topics --delete --if-exists --topic 'access-log|access-log-avro|access-log-dlq' \
+    >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do
+    "$root/scripts/kafka" topics --list 2>/dev/null | grep -qE '^access-log(-avro|-dlq)?$' || break
+    sleep 0.5
+  done
+}
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "${KSTREAMS_PIPELINE_DROP_TOPICS:-0}" = 1 ] && [ "$started_kafka" = 0 ] && drop_topics
   [ "$started_registry" = 1 ] && "$root/scripts/registry" stop >/dev/null 2>&1 || true
   [ "$started_kafka" = 1 ] && "$root/scripts/kafka" stop >/dev/null 2>&1 || true
   # Keep the work dir (configs, logs, the sink file) with KSTREAMS_KEEP_WORK=1.
@@ -43,12 +54,7 @@ if ! registry=$("$root/scripts/registry" status 2>/dev/null); then
 fi
 echo "pipeline: broker $broker, registry $registry, work dir $work" >&2
 # The demo owns its topics: start them empty, so that the report covers this run alone.
-"$root/scripts/kafka" topics --delete --if-exists --topic 'access-log|access-log-avro|access-log-dlq' \
-  >/dev/null 2>&1 || true
-for _ in $(seq 1 60); do
-  "$root/scripts/kafka" topics --list 2>/dev/null | grep -qE '^access-log(-avro|-dlq)?$' || break
-  sleep 0.5
-done
+drop_topics
 
 # Kafka Connect standalone, when its jars are there (scripts/pipeline-support/connect.sh fetch).
 sink=""
