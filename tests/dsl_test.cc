@@ -618,30 +618,7 @@ TEST(ProcessorApiDescribe, KafkaStreamStreamJoinShape) {
                     {"KSTREAM-JOINTHIS-0000000004-store"})
       .addProcessor("KSTREAM-MERGE-0000000006", pass,
                     {"KSTREAM-JOINTHIS-0000000004", "KSTREAM-JOINOTHER-0000000005"});
-  EXPECT_EQ(
-      t.describe().toString(),
-      "Topologies:\n"
-      "   Sub-topology: 0\n"
-      "    Source: KSTREAM-SOURCE-0000000000 (topics: [input-topic1])\n"
-      "      --> KSTREAM-WINDOWED-0000000002\n"
-      "    Source: KSTREAM-SOURCE-0000000001 (topics: [input-topic2])\n"
-      "      --> KSTREAM-WINDOWED-0000000003\n"
-      "    Processor: KSTREAM-WINDOWED-0000000002 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
-      "      --> KSTREAM-JOINTHIS-0000000004\n"
-      "      <-- KSTREAM-SOURCE-0000000000\n"
-      "    Processor: KSTREAM-WINDOWED-0000000003 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
-      "      --> KSTREAM-JOINOTHER-0000000005\n"
-      "      <-- KSTREAM-SOURCE-0000000001\n"
-      "    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
-      "      --> KSTREAM-MERGE-0000000006\n"
-      "      <-- KSTREAM-WINDOWED-0000000003\n"
-      "    Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
-      "      --> KSTREAM-MERGE-0000000006\n"
-      "      <-- KSTREAM-WINDOWED-0000000002\n"
-      "    Processor: KSTREAM-MERGE-0000000006 (stores: [])\n"
-      "      --> none\n"
-      "      <-- KSTREAM-JOINTHIS-0000000004, KSTREAM-JOINOTHER-0000000005\n"
-      "\n");
+  EXPECT_EQ(t.describe().toString(), testing_strings::kStreamStreamJoinDescription);
 }
 
 // KStreamImplTest#shouldSupportTableTableJoinWithKStreamToKTable, node by node.

@@ -38,4 +38,30 @@ inline constexpr const char* kTableTableJoinDescription =
     "      <-- KTABLE-TOSTREAM-0000000009\n"
     "\n";
 
+// TopologyTest#streamStreamJoinTopologyWithDefaultStoresNames: an inner stream-stream join.
+// Built by hand with the Processor API (dsl_test.cc) and with the DSL (stream_stream_join_test.cc).
+inline constexpr const char* kStreamStreamJoinDescription =
+    "Topologies:\n"
+    "   Sub-topology: 0\n"
+    "    Source: KSTREAM-SOURCE-0000000000 (topics: [input-topic1])\n"
+    "      --> KSTREAM-WINDOWED-0000000002\n"
+    "    Source: KSTREAM-SOURCE-0000000001 (topics: [input-topic2])\n"
+    "      --> KSTREAM-WINDOWED-0000000003\n"
+    "    Processor: KSTREAM-WINDOWED-0000000002 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
+    "      --> KSTREAM-JOINTHIS-0000000004\n"
+    "      <-- KSTREAM-SOURCE-0000000000\n"
+    "    Processor: KSTREAM-WINDOWED-0000000003 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
+    "      --> KSTREAM-JOINOTHER-0000000005\n"
+    "      <-- KSTREAM-SOURCE-0000000001\n"
+    "    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
+    "      --> KSTREAM-MERGE-0000000006\n"
+    "      <-- KSTREAM-WINDOWED-0000000003\n"
+    "    Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
+    "      --> KSTREAM-MERGE-0000000006\n"
+    "      <-- KSTREAM-WINDOWED-0000000002\n"
+    "    Processor: KSTREAM-MERGE-0000000006 (stores: [])\n"
+    "      --> none\n"
+    "      <-- KSTREAM-JOINTHIS-0000000004, KSTREAM-JOINOTHER-0000000005\n"
+    "\n";
+
 }  // namespace kstreams::testing_strings

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka_describe_strings.h"
 #include "kstreams/join_windows.h"
 #include "kstreams/serdes.h"
 #include "kstreams/streams_builder.h"
@@ -112,30 +113,7 @@ TEST(StreamStreamJoin, DescribesAsKafkaStreams) {
   s1.join(
       s2, [](const Str& a, const Str& b) { return a + b; },
       JoinWindows::ofTimeDifferenceWithNoGrace(milliseconds(100)));
-  EXPECT_EQ(
-      builder.build().describe().toString(),
-      "Topologies:\n"
-      "   Sub-topology: 0\n"
-      "    Source: KSTREAM-SOURCE-0000000000 (topics: [input-topic1])\n"
-      "      --> KSTREAM-WINDOWED-0000000002\n"
-      "    Source: KSTREAM-SOURCE-0000000001 (topics: [input-topic2])\n"
-      "      --> KSTREAM-WINDOWED-0000000003\n"
-      "    Processor: KSTREAM-WINDOWED-0000000002 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
-      "      --> KSTREAM-JOINTHIS-0000000004\n"
-      "      <-- KSTREAM-SOURCE-0000000000\n"
-      "    Processor: KSTREAM-WINDOWED-0000000003 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
-      "      --> KSTREAM-JOINOTHER-0000000005\n"
-      "      <-- KSTREAM-SOURCE-0000000001\n"
-      "    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n"
-      "      --> KSTREAM-MERGE-0000000006\n"
-      "      <-- KSTREAM-WINDOWED-0000000003\n"
-      "    Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n"
-      "      --> KSTREAM-MERGE-0000000006\n"
-      "      <-- KSTREAM-WINDOWED-0000000002\n"
-      "    Processor: KSTREAM-MERGE-0000000006 (stores: [])\n"
-      "      --> none\n"
-      "      <-- KSTREAM-JOINTHIS-0000000004, KSTREAM-JOINOTHER-0000000005\n"
-      "\n");
+  EXPECT_EQ(builder.build().describe().toString(), testing_strings::kStreamStreamJoinDescription);
 }
 
 // KStreamKStreamJoinTest#testJoin-like: every match within the window, both directions,
