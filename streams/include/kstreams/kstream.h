@@ -197,7 +197,8 @@ auto outerJoinResult() {
   }
 }
 template <typename F, typename K, typename V, typename VO>
-using OuterJoinResult = std::remove_cvref_t<typename decltype(outerJoinResult<F, K, V, VO>())::type>;
+using OuterJoinResult =
+    std::remove_cvref_t<typename decltype(outerJoinResult<F, K, V, VO>())::type>;
 
 }  // namespace internal
 
@@ -438,8 +439,9 @@ class KStream {
   template <typename VO, typename F, typename VR = internal::OuterJoinResult<F, K, V, VO>>
   KStream<K, VR> outerJoin(
       const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
-      const std::type_identity_t<StreamJoined<K, V, VO>>& joined = StreamJoined<K, V, VO>())
-  const { return doStreamJoin<2, VO, VR>(other, std::move(joiner), windows, joined); }
+      const std::type_identity_t<StreamJoined<K, V, VO>>& joined = StreamJoined<K, V, VO>()) const {
+    return doStreamJoin<2, VO, VR>(other, std::move(joiner), windows, joined);
+  }
 
   // The stream as a table (KSTREAM-TOTABLE-, Java's toTable): each record sets its key's value;
   // a null value deletes the key (nullopt in a stream of std::optional<U> values, which makes a
