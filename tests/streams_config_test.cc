@@ -94,5 +94,29 @@ TEST(StreamsConfig, SerdeObjectsWinOverNames) {
   EXPECT_EQ(r.default_key_serde->type(), typeid(std::string));
 }
 
+// The dump KafkaStreams logs at INFO: every key, secrets hidden however they are prefixed.
+TEST(StreamsConfig, ToStringHidesEverySecret) {
+  StreamsConfig c{{"application.id", "app"},
+                  {"bootstrap.servers", "127.0.0.1:9092"},
+                  {"sasl.username", "alice"},
+                  {"sasl.password", "pw-1"},
+                  {"ssl.key.password", "pw-2"},
+                  {"producer.ssl.keystore.password", "pw-3"},
+                  {"sasl.jaas.config", "ScramLoginModule required password=\"pw-4\";"},
+                  {"sasl.oauthbearer.client.secret", "pw-5"},
+                  {"ssl.key.pem", "-----BEGIN PRIVATE KEY----- pw-6"},
+                  {"admin.ssl.truststore.password", "pw-7"}};
+  const std::string dump = c.toString();
+  for (const char* secret : {"pw-1", "pw-2", "pw-3", "pw-4", "pw-5", "pw-6", "pw-7"}) {
+    EXPECT_EQ(dump.find(secret), std::string::npos) << secret << " in:\n" << dump;
+  }
+  EXPECT_NE(dump.find("\tsasl.password = [hidden]\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\tproducer.ssl.keystore.password = [hidden]\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\tsasl.username = alice\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\tapplication.id = app\n"), std::string::npos) << dump;
+  EXPECT_FALSE(StreamsConfig::isSensitive("ssl.key.location"));
+  EXPECT_FALSE(StreamsConfig::isSensitive("ssl.ca.location"));
+}
+
 }  // namespace
 }  // namespace kstreams

@@ -1,8 +1,11 @@
 // Helper for scripts/kafka (compiled once into the jar cache; needs only the JDK and the Kafka jars).
 //   KafkaProbe free-ports N                      print N distinct free TCP ports on 127.0.0.1
-//   KafkaProbe wait-ready BOOTSTRAP SECONDS [PID] wait until the broker lists itself as an alive
-//       (unfenced) node and a controller via DescribeCluster; exit 0 ready, 1 timed out,
-//       2 process PID exited first.
+//   KafkaProbe wait-ready BOOTSTRAP SECONDS [PID [CLIENT_PROPERTIES]] wait until the broker lists
+//       itself as an alive (unfenced) node and a controller via DescribeCluster; exit 0 ready,
+//       1 timed out, 2 process PID exited first. CLIENT_PROPERTIES: a Java client properties
+//       file (security settings of a secured broker), read before the probe's own settings.
+import java.io.FileInputStream;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -19,9 +22,11 @@ public final class KafkaProbe {
       System.exit(freePorts(Integer.parseInt(args[1])));
     } else if (args.length >= 3 && args[0].equals("wait-ready")) {
       long pid = args.length >= 4 ? Long.parseLong(args[3]) : -1;
-      System.exit(waitReady(args[1], Long.parseLong(args[2]), pid));
+      String props = args.length >= 5 ? args[4] : null;
+      System.exit(waitReady(args[1], Long.parseLong(args[2]), pid, props));
     }
-    System.err.println("usage: KafkaProbe free-ports N | wait-ready BOOTSTRAP SECONDS [PID]");
+    System.err.println(
+        "usage: KafkaProbe free-ports N | wait-ready BOOTSTRAP SECONDS [PID [CLIENT_PROPERTIES]]");
     System.exit(64);
   }
 
@@ -50,12 +55,18 @@ public final class KafkaProbe {
     return h.isPresent() && h.get().isAlive();
   }
 
-  private static int waitReady(String bootstrap, long seconds, long pid) throws Exception {
+  private static int waitReady(String bootstrap, long seconds, long pid, String propsFile)
+      throws Exception {
     // The admin client logs a WARN per refused connection while the broker starts: silence it.
     org.apache.logging.log4j.core.config.Configurator.setLevel(
         "org.apache.kafka", org.apache.logging.log4j.Level.ERROR);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     Properties p = new Properties();
+    if (propsFile != null) {
+      try (InputStream in = new FileInputStream(propsFile)) {
+        p.load(in);
+      }
+    }
     p.put("bootstrap.servers", bootstrap);
     p.put("client.id", "kstreams-kafka-probe");
     p.put("request.timeout.ms", "2000");

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "kstreams/errors.h"
 #include "kstreams/serdes.h"
 
@@ -217,6 +218,23 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
     }
   }
   return r;
+}
+
+bool StreamsConfig::isSensitive(std::string_view key) {
+  // Substrings, so consumer./producer./admin.-prefixed keys are hidden too.
+  for (std::string_view part : {"password", "secret", "jaas.config", "key.pem", "keystore.key",
+                                "keystore.certificate.chain"}) {
+    if (key.find(part) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string StreamsConfig::toString() const {
+  std::string out;
+  for (const auto& [key, value] : values_) {
+    absl::StrAppend(&out, "\t", key, " = ", isSensitive(key) ? "[hidden]" : value, "\n");
+  }
+  return out;
 }
 
 }  // namespace kstreams

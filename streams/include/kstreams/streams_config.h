@@ -62,6 +62,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kstreams/error_handlers.h"
 #include "kstreams/serde.h"
@@ -113,6 +114,15 @@ class StreamsConfig {
     return it->second;
   }
   const std::map<std::string, std::string>& values() const { return values_; }
+
+  // The settings as "key = value" lines in key order, for logs and diagnostics, with the value
+  // of every sensitive key (isSensitive) printed as [hidden], as Java's config dumps do.
+  // KafkaStreams logs it at INFO when constructed.
+  std::string toString() const;
+  // Keys whose values are secrets: any key (prefixed or not) naming a password, a secret, a
+  // JAAS config or an inline PEM key (sasl.password, ssl.key.password, ssl.keystore.password,
+  // sasl.jaas.config, sasl.oauthbearer.client.secret, ssl.key.pem, ...).
+  static bool isSensitive(std::string_view key);
 
   // Serde objects take precedence over the default.*.serde names.
   template <typename T>

@@ -12,9 +12,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
+#include "kstreams/logging.h"
 
 namespace kstreams::internal {
 namespace {
+
+void logLibrdkafka(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
+  // syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug.
+  LogLevel ours = level <= 3   ? LogLevel::kError
+                  : level == 4 ? LogLevel::kWarn
+                  : level <= 6 ? LogLevel::kInfo
+                               : LogLevel::kDebug;
+  if (!internal::logEnabled(ours)) return;
+  internal::logLine(ours, absl::StrCat("librdkafka ", rd_kafka_name(rk), " ", facility, ": ", buf));
+}
 
 // Status payload carrying the original librdkafka error code (decimal).
 constexpr absl::string_view kRdKafkaErrorPayload = "type.kstreams/rdkafka.resp_err";
@@ -303,6 +314,22 @@ std::optional<rd_kafka_resp_err_t> rdKafkaErrorOf(const absl::Status& status) {
   return static_cast<rd_kafka_resp_err_t>(code);
 }
 
+bool isSecurityError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_DELEGATION_TOKEN_AUTHORIZATION_FAILED:
+      return true;
+    default:
+      return false;
+  }
+}
+
 int toTimeoutMs(absl::Duration timeout, int max_ms) {
   if (timeout <= absl::ZeroDuration()) return 0;
   if (timeout >= absl::Milliseconds(max_ms)) return max_ms;
@@ -315,6 +342,16 @@ int toTimeoutMs(absl::Duration timeout, int max_ms) {
 
 absl::StatusOr<RdKafkaConfPtr> makeConf(const ClientProperties& props) {
   RdKafkaConfPtr conf(rd_kafka_conf_new());
+  // Every client's log lines go to kstreams' sink (logging.h), at the matching level. Called on
+  // librdkafka's own threads; logLine is thread-safe, and nothing may unwind through this C
+  // frame (a throwing user sink would be a bug in it; catch anyway).
+  rd_kafka_conf_set_log_cb(conf.get(),
+                           [](const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+                             try {
+                               logLibrdkafka(rk, level, fac, buf);
+                             } catch (...) {
+                             }
+                           });
   char errstr[512];
   for (const auto& [key, value] : props) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
@@ -519,15 +556,64 @@ absl::Status createTopicsOnKafka(rd_kafka_t* rk, const std::vector<NewTopic>& to
 
 }  // namespace
 
-KafkaAdmin::KafkaAdmin(RdKafkaPtr rk, std::string bootstrap_servers)
-    : rk_(std::move(rk)), bootstrap_servers_(std::move(bootstrap_servers)) {}
+struct KafkaAdmin::SecurityLatch {
+  mutable std::mutex mu;
+  absl::Status error ABSL_GUARDED_BY(mu);
+};
+
+KafkaAdmin::KafkaAdmin(RdKafkaPtr rk, std::string bootstrap_servers,
+                       std::shared_ptr<SecurityLatch> latch)
+    : rk_(std::move(rk)),
+      bootstrap_servers_(std::move(bootstrap_servers)),
+      latch_(std::move(latch)) {}
 
 absl::StatusOr<KafkaAdmin> KafkaAdmin::create(const ClientProperties& props) {
+  absl::StatusOr<RdKafkaConfPtr> conf = makeConf(props);
+  if (!conf.ok()) return conf.status();
+  auto latch = std::make_shared<SecurityLatch>();
+  rd_kafka_conf_set_opaque(conf->get(), latch.get());
+  rd_kafka_conf_set_error_cb(conf->get(), [](rd_kafka_t*, int err, const char* reason,
+                                             void* opaque) {
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (!isSecurityError(code)) return;  // transient: librdkafka retries, the call times out
+    auto* l = static_cast<SecurityLatch*>(opaque);
+    std::lock_guard<std::mutex> lock(l->mu);
+    if (!l->error.ok()) return;
+    const std::string what = absl::StrCat(rd_kafka_err2name(code), ": ", reason, " (not retried)");
+    l->error = code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__SSL ||
+                       code == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED
+                   ? absl::UnauthenticatedError(what)
+                   : absl::PermissionDeniedError(what);
+  });
+  char errstr[512];
   // Admin requests work on any client type; a producer starts no group machinery.
-  absl::StatusOr<RdKafkaPtr> rk = makeHandle(RD_KAFKA_PRODUCER, props);
-  if (!rk.ok()) return rk.status();
+  RdKafkaPtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof errstr));
+  if (rk == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create Kafka admin client: ", errstr));
+  }
+  conf->release();
   auto it = props.find("bootstrap.servers");
-  return KafkaAdmin(*std::move(rk), it != props.end() ? it->second : std::string());
+  return KafkaAdmin(std::move(rk), it != props.end() ? it->second : std::string(),
+                    std::move(latch));
+}
+
+absl::Status KafkaAdmin::securityError() const {
+  // Error events wait on the main queue until served; nothing else polls this client.
+  rd_kafka_poll(rk_.get(), 0);
+  std::lock_guard<std::mutex> lock(latch_->mu);
+  return latch_->error;
+}
+
+absl::StatusOr<RdKafkaMetadataPtr> KafkaAdmin::metadata(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    absl::StatusOr<RdKafkaMetadataPtr> m =
+        fetchAllMetadata(rk_.get(), std::min(left, absl::Seconds(1)));
+    if (m.ok()) return m;
+    if (absl::Status s = securityError(); !s.ok()) return s;
+    if (left <= absl::Seconds(1)) return m;
+  }
 }
 
 bool KafkaAdmin::isEmbeddedCluster() const {
@@ -548,9 +634,14 @@ absl::Status KafkaAdmin::createTopics(const std::vector<NewTopic>& topics, absl:
       if (!status->ok() && !absl::IsAlreadyExists(*status)) return *status;
     }
   } else if (absl::Status s = createTopicsOnKafka(rk_.get(), topics, timeout); !s.ok()) {
+    if (absl::Status security = securityError(); !security.ok()) return security;
     return s;
   }
   for (const NewTopic& topic : topics) {
+    // One metadata round first, so a security error ends the wait early.
+    if (absl::StatusOr<RdKafkaMetadataPtr> m = metadata(deadline - absl::Now()); !m.ok()) {
+      return m.status();
+    }
     if (absl::Status s = waitForTopicMetadata(rk_.get(), topic.name, deadline - absl::Now());
         !s.ok()) {
       return s;
@@ -560,7 +651,7 @@ absl::Status KafkaAdmin::createTopics(const std::vector<NewTopic>& topics, absl:
 }
 
 absl::StatusOr<int> KafkaAdmin::partitionCount(const std::string& topic, absl::Duration timeout) {
-  absl::StatusOr<RdKafkaMetadataPtr> metadata = fetchAllMetadata(rk_.get(), timeout);
+  absl::StatusOr<RdKafkaMetadataPtr> metadata = this->metadata(timeout);
   if (!metadata.ok()) return metadata.status();
   const rd_kafka_metadata_topic_t* t = findTopic(**metadata, topic);
   if (t == nullptr || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {

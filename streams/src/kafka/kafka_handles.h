@@ -93,6 +93,13 @@ absl::Status toStatus(const rd_kafka_error_t* error, absl::string_view what);
 // The librdkafka error code a Status was made from by `toStatus`, if any.
 std::optional<rd_kafka_resp_err_t> rdKafkaErrorOf(const absl::Status& status);
 
+// True for authentication, TLS and authorization errors. Java Kafka Streams treats these as
+// fatal (AuthenticationException, AuthorizationException): retrying cannot fix wrong
+// credentials, an untrusted certificate or a missing ACL, and librdkafka would retry them for
+// ever, so kstreams fails the thread with the cause instead, and never hands a record refused
+// for authorization to the production exception handler.
+bool isSecurityError(rd_kafka_resp_err_t err);
+
 // A Duration as a librdkafka timeout in ms: negative → 0, capped at `max_ms` (infinite too).
 int toTimeoutMs(absl::Duration timeout, int max_ms = 3'600'000);
 
@@ -103,7 +110,8 @@ using ClientProperties = std::map<std::string, std::string>;
 
 // Builds an rd_kafka_conf_t from `props` (librdkafka property names, passed through untouched).
 // InvalidArgument naming the property and librdkafka's reason if one is unknown or invalid.
-// The value is not quoted in the message (it may be a password).
+// The value is not quoted in the message (it may be a password). The client's log lines go to
+// kstreams' log sink (kstreams/logging.h).
 absl::StatusOr<RdKafkaConfPtr> makeConf(const ClientProperties& props);
 
 // Creates a client of `type` (RD_KAFKA_PRODUCER or RD_KAFKA_CONSUMER) from `props`.
@@ -219,11 +227,22 @@ class KafkaAdmin {
   // The underlying client, for operations not wrapped here.
   rd_kafka_t* handle() const { return rk_.get(); }
 
+  // The first authentication, TLS or authorization error the client reported
+  // (isSecurityError), as Unauthenticated/PermissionDenied naming librdkafka's reason; OK
+  // while there is none. The calls above return it as soon as it happens instead of waiting
+  // out their timeout, since librdkafka would retry it for ever.
+  absl::Status securityError() const;
+
+  struct SecurityLatch;  // private to kafka_handles.cc
+
  private:
-  KafkaAdmin(RdKafkaPtr rk, std::string bootstrap_servers);
+  KafkaAdmin(RdKafkaPtr rk, std::string bootstrap_servers, std::shared_ptr<SecurityLatch> latch);
+  // Metadata of all topics, in slices so that a security error ends the wait early.
+  absl::StatusOr<RdKafkaMetadataPtr> metadata(absl::Duration timeout);
 
   RdKafkaPtr rk_;
   std::string bootstrap_servers_;
+  std::shared_ptr<SecurityLatch> latch_;  // the error callback's opaque: outlives moves
 };
 
 }  // namespace kstreams::internal

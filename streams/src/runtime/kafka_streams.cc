@@ -94,6 +94,10 @@ std::string_view toString(StreamThreadExceptionResponse response) {
 KafkaStreams::Impl::Impl(const Topology* t, std::unique_ptr<Topology> owned,
                          const StreamsConfig& streams_config)
     : owned_topology(std::move(owned)), topology(t), config(streams_config.resolve(true)) {
+  if (internal::logEnabled(LogLevel::kInfo)) {
+    internal::logLine(LogLevel::kInfo,
+                      absl::StrCat("StreamsConfig values:\n", streams_config.toString()));
+  }
   subtopologies = topology->subtopologies();
   std::set<std::string> seen;
   for (const SubtopologyDef& sub : subtopologies) {

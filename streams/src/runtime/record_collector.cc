@@ -18,29 +18,14 @@ constexpr int kFlushSliceMs = 500;
 // How long send() lets librdkafka drain a full queue before retrying.
 constexpr int kQueueFullPollMs = 10;
 
-void logLibrdkafka(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
-  // syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug.
-  LogLevel ours = level <= 3   ? LogLevel::kError
-                  : level == 4 ? LogLevel::kWarn
-                  : level <= 6 ? LogLevel::kInfo
-                               : LogLevel::kDebug;
-  if (!internal::logEnabled(ours)) return;
-  internal::logLine(ours, absl::StrCat("librdkafka ", rd_kafka_name(rk), " ", facility, ": ", buf));
+// A failed delivery's reason: the broker's message when it sent one, else the code's text.
+// (rd_kafka_message_errstr would return the record's payload for a produced message.)
+const char* deliveryError(const rd_kafka_message_t* message) {
+  const char* broker = rd_kafka_message_produce_errstr(message);
+  return broker != nullptr && *broker != '\0' ? broker : rd_kafka_err2str(message->err);
 }
 
 }  // namespace
-
-void routeLibrdkafkaLogs(rd_kafka_conf_t* conf) {
-  // Called on librdkafka's own threads; logLine is thread-safe and never throws out of here
-  // (a throwing user sink would be a bug in it; catch anyway: this is a C frame).
-  rd_kafka_conf_set_log_cb(conf,
-                           [](const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-                             try {
-                               logLibrdkafka(rk, level, fac, buf);
-                             } catch (...) {
-                             }
-                           });
-}
 
 RecordCollector::RecordCollector(ProductionExceptionHandler handler, std::string log_prefix)
     : handler_(std::move(handler)), log_prefix_(std::move(log_prefix)) {}
@@ -54,7 +39,6 @@ absl::StatusOr<std::unique_ptr<RecordCollector>> RecordCollector::create(
   rd_kafka_conf_set_opaque(conf->get(), collector.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &RecordCollector::onDelivery);
   rd_kafka_conf_set_error_cb(conf->get(), &RecordCollector::onError);
-  routeLibrdkafkaLogs(conf->get());
   char errstr[512];
   RdKafkaPtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof errstr));
   if (rk == nullptr) {
@@ -265,6 +249,18 @@ void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
     return;
   }
   auto* self = static_cast<RecordCollector*>(opaque);
+  if (isSecurityError(message->err)) {
+    // As Java: an authorization failure is fatal, whatever the production handler would say.
+    if (!self->failed_) {
+      self->failed_ = true;
+      self->failure_ = absl::StrCat(
+          "Error encountered sending record to topic ", rd_kafka_topic_name(message->rkt),
+          " partition ", message->partition, " due to: ", rd_kafka_err2name(message->err), ": ",
+          deliveryError(message),
+          "; authorization errors are fatal and never reach the production exception handler");
+    }
+    return;
+  }
   // A C frame: nothing may unwind through it.
   try {
     auto bytes = [](const void* data, size_t size) {
@@ -273,7 +269,7 @@ void RecordCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
                              : std::nullopt;
     };
     self->handleFailure(rd_kafka_topic_name(message->rkt), message->partition,
-                        rd_kafka_message_errstr(message), bytes(message->key, message->key_len),
+                        deliveryError(message), bytes(message->key, message->key_len),
                         bytes(message->payload, message->len),
                         rd_kafka_message_timestamp(message, nullptr));
   } catch (...) {
@@ -294,6 +290,16 @@ void RecordCollector::onError(rd_kafka_t* rk, int err, const char* reason, void*
         self->failed_ = true;
         self->failure_ =
             absl::StrCat("fatal producer error: ", rd_kafka_err2name(cause), ": ", buf);
+      }
+      internal::logLine(LogLevel::kError, absl::StrCat(self->log_prefix_, ": ", self->failure_));
+      return;
+    }
+    if (isSecurityError(static_cast<rd_kafka_resp_err_t>(err))) {
+      if (!self->failed_) {
+        self->failed_ = true;
+        self->failure_ =
+            absl::StrCat("producer: ", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+                         ": ", reason, " (not retried)");
       }
       internal::logLine(LogLevel::kError, absl::StrCat(self->log_prefix_, ": ", self->failure_));
       return;

@@ -44,10 +44,6 @@
 
 namespace kstreams::internal {
 
-// Sends librdkafka's log lines of a client made from `conf` to kstreams' log sink (logging.h),
-// at the matching level (librdkafka's debug lines at kDebug).
-void routeLibrdkafkaLogs(rd_kafka_conf_t* conf);
-
 class RecordCollector final : public RecordSender {
  public:
   // Creates the producer from `props` (passed to librdkafka as they are). `log_prefix` starts

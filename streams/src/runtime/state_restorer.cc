@@ -100,7 +100,6 @@ absl::Status StateRestorer::ensureConsumer() {
   if (consumer_ != nullptr) return absl::OkStatus();
   absl::StatusOr<RdKafkaConfPtr> conf = makeConf(props_);
   if (!conf.ok()) return conf.status();
-  routeLibrdkafkaLogs(conf->get());
   char errstr[512];
   RdKafkaPtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr));
   if (rk == nullptr) {

@@ -92,7 +92,6 @@ absl::StatusOr<std::unique_ptr<StreamThread>> StreamThread::create(Options optio
   rd_kafka_conf_set_opaque(conf->get(), thread.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &StreamThread::rebalanceTrampoline);
   rd_kafka_conf_set_error_cb(conf->get(), &StreamThread::errorTrampoline);
-  routeLibrdkafkaLogs(conf->get());
   char errstr[512];
   RdKafkaPtr consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr));
   if (consumer == nullptr) {
@@ -326,6 +325,10 @@ void StreamThread::enqueue(rd_kafka_message_t* message) {
             ? absl::StrCat(" on ", rd_kafka_topic_name(message->rkt), "-", message->partition)
             : std::string(),
         ": ", rd_kafka_message_errstr(message));
+    if (isSecurityError(message->err)) {
+      throw StreamsException(absl::StrCat(options_.name, ": ", what, " (",
+                                          rd_kafka_err2name(message->err), "; not retried)"));
+    }
     char buf[256];
     if (message->err == RD_KAFKA_RESP_ERR__FATAL ||
         rd_kafka_fatal_error(consumer_.get(), buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -755,6 +758,13 @@ void StreamThread::onConsumerError(int err, const char* reason) {
     if (!callback_error_) {
       callback_error_ = std::make_exception_ptr(StreamsException(absl::StrCat(
           options_.name, ": fatal consumer error: ", rd_kafka_err2name(cause), ": ", buf)));
+    }
+    return;
+  }
+  if (isSecurityError(code)) {
+    if (!callback_error_) {
+      callback_error_ = std::make_exception_ptr(StreamsException(absl::StrCat(
+          options_.name, ": consumer: ", rd_kafka_err2name(code), ": ", reason, " (not retried)")));
     }
     return;
   }
