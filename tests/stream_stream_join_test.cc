@@ -26,7 +26,8 @@ std::string opt(const std::optional<Str>& v) { return v ? *v : "null"; }
 
 struct JoinFixture {
   explicit JoinFixture(int kind, JoinWindows windows,
-                       StreamJoined<Str, Str, Str> joined = StreamJoined<Str, Str, Str>()) {
+                       StreamJoined<Str, Str, Str> joined = StreamJoined<Str, Str, Str>(),
+                       StreamsConfig config = StreamsConfig{{"application.id", "app"}}) {
     auto left = builder.stream<Str, Str>("left", Consumed(Serdes::String(), Serdes::String()));
     auto right = builder.stream<Str, Str>("right", Consumed(Serdes::String(), Serdes::String()));
     if (kind == 0) {
@@ -48,7 +49,7 @@ struct JoinFixture {
           .to("out", Produced(Serdes::String(), Serdes::String()));
     }
     topology = builder.build();
-    driver.emplace(topology, StreamsConfig{{"application.id", "app"}});
+    driver.emplace(topology, config);
     l.emplace(driver->createInputTopic<Str, Str>("left", Serdes::String(), Serdes::String()));
     r.emplace(driver->createInputTopic<Str, Str>("right", Serdes::String(), Serdes::String()));
     out.emplace(driver->createOutputTopic<Str, Str>("out", Serdes::String(), Serdes::String()));
@@ -195,6 +196,29 @@ TEST(StreamStreamJoin, OuterJoinEmitsWhenWindowsClose) {
   EXPECT_EQ(f.read(), V{"C:c2+c@25"});
   f.l->pipeInput("E", "e", 50);
   EXPECT_EQ(f.read(), V{"D:d+null@30"});
+}
+
+// Java's internal emit interval, configured: the scan for closed windows runs at most once per
+// interval of wall-clock time, so a non-joined result waits for the clock as well as for
+// stream time.
+TEST(StreamStreamJoin, OuterJoinEmitIntervalPacesTheScanByWallClock) {
+  JoinFixture f(
+      1, JoinWindows::ofTimeDifferenceWithNoGrace(milliseconds(10)), StreamJoined<Str, Str, Str>(),
+      StreamsConfig{{"application.id", "app"}, {StreamsConfig::kOuterJoinEmitIntervalMs, "1000"}});
+  f.l->pipeInput("A", "a", 0);    // the first scan runs now and uses up the interval
+  f.l->pipeInput("B", "b", 100);  // a's window closed, but the next scan is due at 1000 ms
+  EXPECT_EQ(f.read(), V{});
+  f.driver->advanceWallClockTime(999);
+  f.l->pipeInput("C", "c", 200);
+  EXPECT_EQ(f.read(), V{});
+  f.driver->advanceWallClockTime(1);
+  f.l->pipeInput("D", "d", 300);  // due: a, b and c are emitted in timestamp order
+  EXPECT_EQ(f.read(), (V{"A:a+null@0", "B:b+null@100", "C:c+null@200"}));
+
+  EXPECT_THROW(TopologyTestDriver(f.topology,
+                                  StreamsConfig{{"application.id", "app"},
+                                                {StreamsConfig::kOuterJoinEmitIntervalMs, "-1"}}),
+               ConfigException);
 }
 
 }  // namespace

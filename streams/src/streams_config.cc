@@ -57,7 +57,7 @@ const std::set<std::string>& streamsKeys() {
       StreamsConfig::kRocksDbWriteBufferBytes, StreamsConfig::kReplicationFactor,
       StreamsConfig::kPollMs, StreamsConfig::kApplicationServer, StreamsConfig::kClientId,
       StreamsConfig::kDefaultTimestampExtractor, StreamsConfig::kMaxTaskIdleMs,
-      StreamsConfig::kBufferedRecordsPerPartition,
+      StreamsConfig::kBufferedRecordsPerPartition, StreamsConfig::kOuterJoinEmitIntervalMs,
       // Java names accepted for portability of config files.
       "default.deserialization.exception.handler", "default.production.exception.handler"};
   return keys;
@@ -192,6 +192,9 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
     }
   }
   r.max_task_idle_ms = parseInt(kMaxTaskIdleMs, get_or(kMaxTaskIdleMs, "0"), -1, INT64_MAX);
+  if (std::optional<std::string> v = get(kOuterJoinEmitIntervalMs)) {
+    r.outer_join_emit_interval_ms = parseInt(kOuterJoinEmitIntervalMs, *v, 0, INT64_MAX);
+  }
   r.buffered_records_per_partition = parseInt(
       kBufferedRecordsPerPartition, get_or(kBufferedRecordsPerPartition, "1000"), 1, INT32_MAX);
 

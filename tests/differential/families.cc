@@ -524,17 +524,19 @@ std::vector<Family> makeFamilies() {
             JoinWindows::ofTimeDifferenceAndGrace(ms(3), ms(2)), sj())
         .to("out", outS());
   });
-  add("stream-outerJoin-asymmetric", two, {out}, [=](StreamsBuilder& b) {
-    b.stream("left", in())
-        .outerJoin(
-            b.stream("right", in()),
-            [](const std::optional<Str>& l, const std::optional<Str>& r) {
-              return opt(l) + "|" + opt(r);
-            },
-            JoinWindows::ofTimeDifferenceAndGrace(ms(1), ms(1)).before(ms(5)).after(ms(1)),
-            sj().withStoreName("oj"))
-        .to("out", outS());
-  });
+  // The shared store's changelog too: its keys and list values are Java's bytes.
+  add("stream-outerJoin-asymmetric", two,
+      {out, changelog("oj-outer-shared-join-store", Encoding::kBytes)}, [=](StreamsBuilder& b) {
+        b.stream("left", in())
+            .outerJoin(
+                b.stream("right", in()),
+                [](const std::optional<Str>& l, const std::optional<Str>& r) {
+                  return opt(l) + "|" + opt(r);
+                },
+                JoinWindows::ofTimeDifferenceAndGrace(ms(1), ms(1)).before(ms(5)).after(ms(1)),
+                sj().withStoreName("oj"))
+            .to("out", outS());
+      });
   add("selectKey-stream-leftJoin", two, {out, repartition("sj-left")}, [=](StreamsBuilder& b) {
     b.stream("left", in())
         .selectKey(

@@ -25,8 +25,9 @@
 // (the larger timestamp seen by either side in the task) passes its window end + grace; then it
 // is forwarded as joiner(value, nullopt) with its own timestamp, in (timestamp, side, key) order,
 // when a record whose timestamp is the stream time arrives. As in Java the scan runs at most once
-// per second of wall-clock time (Java's internal emit interval; 0 in the TopologyTestDriver, as
-// in Kafka's, so there every such record scans).
+// per second of wall-clock time (Java's internal emit interval,
+// StreamsConfig::kOuterJoinEmitIntervalMs; 0 in the TopologyTestDriver, as in Kafka's, so there
+// every such record scans).
 // A record whose window has already closed when it arrives (t + after < stream time) is joined
 // with null at once. A left or outer join forwards a record with a null key (and a value) at once
 // as joiner(value, nullopt) — Java's KIP-962.
@@ -40,9 +41,9 @@
 // Repartitioning: a side whose key changed is written to "<name or its processor>-left" /
 // "-right" repartition topics first (Java's repartitionForJoin).
 //
-// Differs from Kafka Streams: the shared store's changelog uses kstreams' own value encoding
-// (a list of length-prefixed values), not Java's ListValueStore bytes; the window stores keep no
-// record headers (only the arriving record's headers are forwarded, as in Java).
+// The shared store's keys and values are Java's bytes (TimestampedKeyAndJoinSide keys, lists of
+// LeftOrRightValue), so its changelog restores in either. Differs from Kafka Streams: the window
+// stores keep no record headers (only the arriving record's headers are forwarded, as in Java).
 //
 // Threads: build on one thread; each task runs its own processors.
 #pragma once
@@ -117,10 +118,40 @@ inline std::string sharedJoinKey(int64_t timestamp, bool left, std::string_view 
   out.append(key);
   return out;
 }
-inline void appendListValue(std::string& list, std::string_view value) {
-  const auto n = static_cast<uint32_t>(value.size());
-  for (int shift = 24; shift >= 0; shift -= 8) list.push_back(static_cast<char>(n >> shift));
+// The shared store's values in Java's bytes, so its changelog restores in either: a
+// ListValueStore list (Serdes.ListSerde of byte arrays, VARIABLE_SIZE: strategy byte 1, 4-byte
+// big-endian count, then each entry as a 4-byte length and its bytes) whose entries are
+// LeftOrRightValue bytes (1 for a left value or 0 for a right one, then the value's bytes).
+inline void putBigEndian32(std::string& out, size_t at, uint32_t n) {
+  for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>(n >> (24 - 8 * i));
+}
+inline uint32_t getBigEndian32(std::string_view in, size_t at) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < 4; ++i) n = (n << 8) | static_cast<unsigned char>(in[at + i]);
+  return n;
+}
+inline void appendListValue(std::string& list, bool left, std::string_view value) {
+  if (list.size() < 5) list.assign({'\x01', '\0', '\0', '\0', '\0'});
+  putBigEndian32(list, 1, getBigEndian32(list, 1) + 1);
+  const size_t at = list.size();
+  list.resize(at + 4);
+  putBigEndian32(list, at, static_cast<uint32_t>(value.size() + 1));
+  list.push_back(left ? '\x01' : '\0');
   list.append(value);
+}
+// Calls fn(value bytes) for each entry of a list made by appendListValue.
+template <typename Fn>
+void forEachListValue(std::string_view list, Fn&& fn) {
+  if (list.size() < 5) return;
+  const uint32_t count = getBigEndian32(list, 1);
+  size_t pos = 5;
+  for (uint32_t i = 0; i < count && pos + 4 <= list.size(); ++i) {
+    const uint32_t n = getBigEndian32(list, pos);
+    pos += 4;
+    if (n == 0xFFFFFFFFu || n == 0 || pos + n > list.size()) continue;  // null or malformed
+    if (!fn(list.substr(pos + 1, n - 1))) return;
+    pos += n;
+  }
 }
 
 template <typename K, typename VL, typename VR, typename Out, typename Joiner>
@@ -263,7 +294,7 @@ class StreamStreamJoinNode final
         } else {
           right_serde_->serialize(spec_.shared_store.value(), record.value(), buf_);
         }
-        appendListValue(list, buf_);
+        appendListValue(list, kLeft, buf_);
         shared_->put(k, list);
       }
     }
@@ -322,22 +353,17 @@ class StreamStreamJoinNode final
       const auto ts = static_cast<int64_t>(u);
       const bool is_left = e.key[8] != '\0';
       // Java iterates list entries one by one; the checks below only depend on the key.
-      size_t pos = 0;
       bool stop = false;
-      while (pos + 4 <= e.list.size()) {
-        uint32_t n = 0;
-        for (size_t i = 0; i < 4; ++i) n = (n << 8) | static_cast<unsigned char>(e.list[pos + i]);
-        const std::string_view bytes(e.list.data() + pos + 4, n);
-        pos += 4 + n;
+      forEachListValue(e.list, [&](std::string_view bytes) {
         tt.min_time = ts;
         if (left_open && right_open) {
           stop = true;
-          break;
+          return false;
         }
         const int64_t look_back = is_left ? spec_.windows_after_ms : spec_.windows_before_ms;
         if (wrappingAdd(tt.min_time, look_back + spec_.grace_ms) >= tt.stream_time) {
           (is_left ? left_open : right_open) = true;
-          continue;
+          return true;
         }
         const K key = key_serde_->deserialize(topic, std::string_view(e.key).substr(9));
         Out v = is_left ? std::invoke(spec_.joiner, key,
@@ -348,7 +374,8 @@ class StreamStreamJoinNode final
         this->out_.forward(Record<K, Out>(key, std::move(v), ts, record.headers()));
         if (prev && *prev != e.key) shared_->remove(*prev);
         prev = e.key;
-      }
+        return true;
+      });
       if (stop) break;
     }
     if (prev) shared_->remove(*prev);

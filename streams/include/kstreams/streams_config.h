@@ -24,6 +24,9 @@
 //   processing.exception.handler      [LogAndFail] or LogAndContinue (Java class names too)
 //   production.exception.handler      [Default] (fail) or LogAndContinue
 //   errors.dead.letter.queue.topic.name [none] see error_handlers.h
+//   __emit.interval.ms.kstreams.outer.join.spurious.results.fix__ [1000] Java's internal
+//                             config: wall-clock ms between scans of a stream-stream
+//                             left/outer join for records whose window closed unjoined
 //   statestore.cache.max.bytes [10485760] record cache size (used by state stores)
 //   state.rocksdb.block.cache.bytes  [67108864] the one LRU block cache shared by every RocksDB
 //                             store of the instance; memtables are charged to it too, so this
@@ -98,6 +101,13 @@ class StreamsConfig {
   static constexpr const char* kClientId = "client.id";
   static constexpr const char* kDefaultTimestampExtractor = "default.timestamp.extractor";
   static constexpr const char* kMaxTaskIdleMs = "max.task.idle.ms";
+  // Java's internal StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_
+  // RESULTS_FIX: how often (wall-clock ms) a stream-stream left/outer join scans its shared
+  // store for records whose window closed without a partner. 1000 by default; 0 in the
+  // TopologyTestDriver unless set. Lower means lower latency for non-joined results and more
+  // scans.
+  static constexpr const char* kOuterJoinEmitIntervalMs =
+      "__emit.interval.ms.kstreams.outer.join.spurious.results.fix__";
   static constexpr const char* kBufferedRecordsPerPartition = "buffered.records.per.partition";
 
   StreamsConfig() = default;
@@ -191,6 +201,7 @@ class StreamsConfig {
         std::make_shared<FailOnInvalidTimestamp>();
     int64_t max_task_idle_ms = 0;  // -1: never wait
     int64_t buffered_records_per_partition = 1000;
+    std::optional<int64_t> outer_join_emit_interval_ms;  // unset: 1000 (0 in the test driver)
     // librdkafka properties per client kind (prefixes stripped, common ones merged in).
     std::map<std::string, std::string> consumer_props, producer_props, admin_props;
   };
