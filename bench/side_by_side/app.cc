@@ -39,6 +39,10 @@
 //                the record timestamps the driver sets) → count (window store
 //                "windowed-counts" + changelog, record cache off on both sides) → toStream → to
 //                (TimeWindowedSerde key: key bytes + 8-byte window start; 8-byte long)
+//   avro         Avro in, Avro out through a schema registry (--registry-url, the
+//                Confluent-compatible API, e.g. Apicurio's <base>/apis/ccompat/v7): generic
+//                records of sbs::kAvroOrderSchema → filter(paid) → mapValues(to
+//                sbs::kAvroSummarySchema, customer upper-cased) → to
 //   count is built only when the DSL has groupByKey() (HasGroupByKey); until then exit 2.
 //
 // Settings given to every system (the flags above): num.stream.threads, commit.interval.ms,
@@ -65,11 +69,13 @@
 #include <vector>
 
 #include "common.h"
+#include "kstreams/avro_serde.h"
 #include "kstreams/kafka_streams.h"
 #include "kstreams/kstream.h"
 #if __has_include("kstreams/ktable.h")
 #include "kstreams/ktable.h"
 #endif
+#include "kstreams/schema_registry.h"
 #include "kstreams/serdes.h"
 #include "kstreams/streams_builder.h"
 #include "kstreams/streams_config.h"
@@ -82,6 +88,8 @@ constexpr const char* kProgram = "kstreams_bench_app";
 
 struct Settings {
   std::string system, workload, bootstrap, application_id, input, output, state_dir;
+  // The avro workload's registry (Confluent-compatible API); describe needs none.
+  std::string registry_url = "http://registry.invalid/apis/ccompat/v7";
   int threads = 1;
   int64_t commit_interval_ms = 1000;
   int64_t cache_max_bytes = 10 * 1024 * 1024;
@@ -165,6 +173,24 @@ std::optional<kstreams::Topology> buildTopology(const Settings& s) {
           return value;
         })
         .to(s.output, kstreams::Produced(Serdes::String(), Serdes::String()));
+  } else if (s.workload == "avro") {
+    // Generic records on both sides (Java: Apicurio's AvroSerde with GenericRecord); one
+    // registry client shared by both serdes, which cache the schema ids after the first record.
+    auto registry = std::make_shared<kstreams::SchemaRegistryClient>(s.registry_url);
+    auto in = Serdes::Avro(registry, sbs::kAvroOrderSchema);
+    auto out = Serdes::Avro(registry, sbs::kAvroSummarySchema);
+    builder.stream(s.input, kstreams::Consumed(Serdes::String(), in))
+        .filter([](const std::string&, const nlohmann::json& order) {
+          return order.at("paid").get<bool>();
+        })
+        .mapValues([](const nlohmann::json& order) {
+          std::string customer = order.at("customer").get<std::string>();
+          sbs::toUpperAscii(customer);
+          return nlohmann::json{{"seq", order.at("seq")},
+                                {"customer", std::move(customer)},
+                                {"cents", order.at("cents")}};
+        })
+        .to(s.output, kstreams::Produced(Serdes::String(), out));
   } else if (s.workload == "count") {
     if (!addCount(builder.stream(s.input, kstreams::Consumed(Serdes::String(), Serdes::String())),
                   s.output)) {
@@ -602,14 +628,15 @@ constexpr const char* kUsage =
     "         [--state-dir /tmp/kstreams-bench-app] [--client-config \"k=v;producer.k=v\"]\n"
     "         [--rocksdb-block-cache-bytes 67108864] [--rocksdb-write-buffer-bytes 33554432]\n"
     "       kstreams_bench_app --mode describe --system S --workload W [--input T] [--output O]\n"
-    "  W: passthrough|stateless|count|windowed-count (librdkafka: passthrough|stateless)\n";
+    "         [--registry-url URL (avro: the Confluent-compatible API)]\n"
+    "  W: passthrough|stateless|count|windowed-count|avro (librdkafka: passthrough|stateless)\n";
 
 int run(int argc, char** argv) {
   sbs::Args args(argc, argv);
   args.allowOnly({"mode", "system", "workload", "bootstrap-servers", "application-id", "input",
                   "output", "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms",
                   "batch-size", "acks", "state-dir", "client-config", "rocksdb-block-cache-bytes",
-                  "rocksdb-write-buffer-bytes"});
+                  "rocksdb-write-buffer-bytes", "registry-url"});
   const std::string mode = args.get("mode", "streams");
   if (mode != "streams" && mode != "describe") throw sbs::UsageError("unknown --mode " + mode);
   const bool describe = mode == "describe";
@@ -620,7 +647,7 @@ int run(int argc, char** argv) {
     throw sbs::UsageError("unknown --system '" + s.system + "'");
   }
   if (s.workload != "passthrough" && s.workload != "stateless" && s.workload != "count" &&
-      s.workload != "windowed-count") {
+      s.workload != "windowed-count" && s.workload != "avro") {
     throw sbs::UsageError("unknown --workload '" + s.workload + "'");
   }
   if (s.system == "librdkafka" && s.workload != "passthrough" && s.workload != "stateless") {
@@ -628,6 +655,10 @@ int run(int argc, char** argv) {
   }
   s.input = describe ? args.get("input", "input") : args.required("input");
   s.output = describe ? args.get("output", "output") : args.required("output");
+  s.registry_url = args.get("registry-url", s.registry_url);
+  if (!describe && s.workload == "avro" && !args.has("registry-url")) {
+    throw sbs::UsageError("--workload avro needs --registry-url");
+  }
   if (describe) {
     // Like the Java peer's --mode describe: the topology, or exit 2 when not implemented.
     if (s.system == "librdkafka") {

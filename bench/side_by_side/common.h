@@ -62,6 +62,23 @@ class Args {
 inline constexpr int64_t kWindowSizeMs = 10'000;
 inline constexpr int64_t kEventRecordsPerMs = 10;
 inline constexpr int64_t kRecordsPerWindow = kWindowSizeMs * kEventRecordsPerMs;
+
+// The avro workload (scripts/bench --workloads avro): input values are Avro records of
+// kAvroOrderSchema with the Confluent framing (magic 0, 4-byte schema id registered under
+// `<input>-value`): seq = the record's seq, customer "customer-<seq mod keys>", cents = seq,
+// weight = seq / 1000.0, paid = seq even. Topology: filter(paid) → mapValues(to
+// kAvroSummarySchema: seq, customer upper-cased, cents) → to (registered under `<output>-value`).
+// The Java peer's Topologies must use the same two schemas, character for character, so that
+// both sides register (and reuse) the same ids.
+inline constexpr const char* kAvroOrderSchema =
+    R"({"type":"record","name":"BenchOrder","namespace":"kstreams.bench","fields":[)"
+    R"({"name":"seq","type":"long"},{"name":"customer","type":"string"},)"
+    R"({"name":"cents","type":"long"},{"name":"weight","type":"double"},)"
+    R"({"name":"paid","type":"boolean"}]})";
+inline constexpr const char* kAvroSummarySchema =
+    R"({"type":"record","name":"BenchOrderSummary","namespace":"kstreams.bench","fields":[)"
+    R"({"name":"seq","type":"long"},{"name":"customer","type":"string"},)"
+    R"({"name":"cents","type":"long"}]})";
 inline int64_t eventTimeOf(int64_t seq, int64_t base_ms) {
   return base_ms + seq / kEventRecordsPerMs;
 }

@@ -84,7 +84,9 @@
 #include <vector>
 
 #include "common.h"
+#include "kstreams/avro_serde.h"
 #include "kstreams/kafka_clients.h"
+#include "kstreams/schema_registry.h"
 #include "nlohmann/json.hpp"
 
 namespace sbs {
@@ -132,6 +134,7 @@ struct RunOptions {
   double noisy_cores = 0.3;
   bool keep_topics = false;
   std::string client_config;  // passed to the C++ systems only (experiments)
+  std::string registry_url;   // avro: the registry's Confluent-compatible API (…/ccompat/v7)
   // windowed-count: the event time of seq 0 (a multiple of sbs::kWindowSizeMs; set by Run).
   int64_t event_base_ms = 0;
 
@@ -140,6 +143,9 @@ struct RunOptions {
   // Workloads whose output is counts (progress = the sum of the latest counts).
   bool counts() const { return workload == "count" || workload == "windowed-count"; }
   bool windowed() const { return workload == "windowed-count"; }
+  bool avro() const { return workload == "avro"; }
+  // Workloads that keep the even seqs only.
+  bool evenOnly() const { return workload == "stateless" || workload == "avro"; }
   // The record timestamp the loaders give seq: event time for windowed-count, else 0 (the
   // producer's clock).
   int64_t timestampOf(int64_t seq) const {
@@ -322,6 +328,38 @@ int64_t reportedPeakRssKb(const std::string& log_path) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The input values
+
+// The input value of a seq: the text value (sbs::valueOf), or for avro the record of
+// sbs::kAvroOrderSchema with the Confluent framing, encoded by kstreams' Avro serde (which
+// registers the schema under `<input>-value` on first use). One per loading thread.
+class InputValues {
+ public:
+  InputValues(const RunOptions& o, std::string topic) : o_(o), topic_(std::move(topic)) {
+    if (o.avro()) {
+      serde_ = kstreams::Serdes::Avro(
+          std::make_shared<kstreams::SchemaRegistryClient>(o.registry_url), sbs::kAvroOrderSchema);
+    }
+  }
+  std::string of(int64_t seq) const {
+    if (!serde_) return sbs::valueOf(seq, o_.value_bytes);
+    const nlohmann::json order = {{"seq", seq},
+                                  {"customer", "customer-" + std::to_string(seq % o_.keys)},
+                                  {"cents", seq},
+                                  {"weight", static_cast<double>(seq) / 1000.0},
+                                  {"paid", seq % 2 == 0}};
+    std::string out;
+    serde_->serialize(topic_, order, out);
+    return out;
+  }
+
+ private:
+  const RunOptions& o_;
+  std::string topic_;
+  kstreams::SerdePtr<nlohmann::json> serde_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // The verifier
 
 // The verifier's progress (output records, or the sum of the latest counts) at a moment.
@@ -349,6 +387,11 @@ class Verifier {
     } else {
       seen_.assign(total_, 0);
     }
+    if (o.avro()) {
+      // Reads records as their writer wrote them: the schema comes by the id in each record.
+      avro_reader_ = kstreams::Serdes::AvroReader(
+          std::make_shared<kstreams::SchemaRegistryClient>(o.registry_url));
+    }
     expected_phase1_ = expectedOutputs(loaded_);
     expected_total_ = expectedOutputs(total_);
   }
@@ -361,13 +404,13 @@ class Verifier {
   // Output records (passthrough, stateless) or the sum of the latest counts (count) that the
   // first `inputs` input records give.
   int64_t expectedOutputs(int64_t inputs) const {
-    return o_.workload == "stateless" ? (inputs + 1) / 2 : inputs;
+    return o_.evenOnly() ? (inputs + 1) / 2 : inputs;
   }
   int64_t expectedPhase1() const { return expected_phase1_; }
   // The input records behind `progress` (the inverse of expectedOutputs, to one record).
   int64_t inputsFor(int64_t progress) const {
     if (progress >= expected_phase1_) return loaded_;
-    return o_.workload == "stateless" ? 2 * progress : progress;
+    return o_.evenOnly() ? 2 * progress : progress;
   }
   // Progress after each batch the verifier received until the backlog's output was complete.
   std::vector<ProgressSample> timeline() const {
@@ -559,6 +602,10 @@ class Verifier {
       checkWindowed(key, value, now);
       return;
     }
+    if (o_.avro()) {
+      checkAvro(key, value, now);
+      return;
+    }
     if (o_.workload == "count") {
       int64_t k = -1;
       if (key.rfind("key-", 0) == 0) {
@@ -598,14 +645,45 @@ class Verifier {
           std::string(value.substr(0, 40)) + "…'");
       return;
     }
-    uint8_t& seen = seen_[*seq];
+    countSeq(*seq, now);
+  }
+
+  void countSeq(int64_t seq, int64_t now) {
+    uint8_t& seen = seen_[seq];
     if (seen == 0) {
       ++distinct_;
-      latency(*seq, now);
+      latency(seq, now);
     } else {
       ++duplicates_;
     }
     if (seen < 255) ++seen;
+  }
+
+  // avro: a record of sbs::kAvroSummarySchema (decoded with the writer's schema, fetched by the
+  // id in the framing) for an even seq, with the input's key, customer upper-cased, cents = seq.
+  void checkAvro(std::string_view key, std::string_view value, int64_t now) {
+    nlohmann::json summary;
+    try {
+      summary = avro_reader_->deserialize(topic_, value);
+    } catch (const std::exception& e) {
+      bad(std::string("avro value: ") + e.what());
+      return;
+    }
+    if (!summary.is_object() || !summary.contains("seq") || !summary["seq"].is_number_integer()) {
+      bad("avro value without a seq: " + summary.dump().substr(0, 80));
+      return;
+    }
+    const auto seq = summary["seq"].get<int64_t>();
+    const bool ok = seq >= 0 && seq < total_ && seq % 2 == 0 && summary.size() == 3 &&
+                    key == sbs::keyOf(seq, o_.keys) &&
+                    summary.value("customer", "") == "CUSTOMER-" + std::to_string(seq % o_.keys) &&
+                    summary.value("cents", int64_t{-1}) == seq;
+    if (!ok) {
+      bad("avro seq " + std::to_string(seq) + ": key '" + std::string(key) + "' value " +
+          summary.dump().substr(0, 80));
+      return;
+    }
+    countSeq(seq, now);
   }
 
   // windowed-count: the key is TimeWindowedSerde's (key bytes + 8-byte big-endian window start),
@@ -656,7 +734,8 @@ class Verifier {
   std::atomic<bool> stop_{false};
 
   // Verifier thread only (read by others after stop()).
-  std::vector<uint8_t> seen_;    // passthrough, stateless: times each seq was seen (up to 255)
+  std::vector<uint8_t> seen_;  // passthrough, stateless: times each seq was seen (up to 255)
+  kstreams::SerdePtr<nlohmann::json> avro_reader_;  // avro
   std::vector<int64_t> latest_;  // count: latest count per key; windowed-count: per (window, key)
   int64_t windows_ = 0;          // windowed-count: windows the input spans
   int64_t count_sum_ = 0, distinct_ = 0, duplicates_ = 0, outputs_ = 0, bad_ = 0;
@@ -1027,6 +1106,7 @@ std::vector<std::string> systemCommand(const RunOptions& o, const std::string& a
       {"rocksdb-write-buffer-bytes", std::to_string(o.rocksdb_write_buffer_bytes)},
   };
   for (const auto& [name, value] : flags) argv.insert(argv.end(), {"--" + name, value});
+  if (o.avro()) argv.insert(argv.end(), {"--registry-url", o.registry_url});
   if (!o.client_config.empty() && o.system != "kafka-streams") {
     argv.insert(argv.end(), {"--client-config", o.client_config});
   }
@@ -1073,6 +1153,7 @@ RunOptions parseRunOptions(const sbs::Args& args) {
                   "peer-jar",
                   "java",
                   "java-opts",
+                  "registry-url",
                   "broker-pid",
                   "log-dir",
                   "results",
@@ -1115,6 +1196,8 @@ RunOptions parseRunOptions(const sbs::Args& args) {
   o.noisy_cores = args.getDouble("noisy-cores", o.noisy_cores, 0);
   o.keep_topics = args.flag("keep-topics");
   o.client_config = args.get("client-config", "");
+  o.registry_url = args.get("registry-url", "");
+  if (o.avro() && o.registry_url.empty()) throw sbs::UsageError("--workload avro: --registry-url");
   if (o.system != "librdkafka" && o.system != "kstreams" && o.system != "kafka-streams") {
     throw sbs::UsageError("unknown --system " + o.system);
   }
@@ -1234,9 +1317,9 @@ class Run {
     const int64_t t0 = steadyNs();
     {
       kstreams::SimpleProducer loader(o_.bootstrap, load_config);
+      const InputValues values(o_, in_);
       for (int64_t seq = 0; seq < o_.loadRecords(); ++seq) {
-        loader.send(in_, sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes),
-                    o_.timestampOf(seq));
+        loader.send(in_, sbs::keyOf(seq, o_.keys), values.of(seq), o_.timestampOf(seq));
       }
       if (auto st = loader.flush(); !st.ok()) {
         error_ = "load: " + st.ToString();
@@ -1410,6 +1493,7 @@ class Run {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const int64_t start = steadyNs();
     const double interval_ns = 1e9 / std::max(1.0, o_.latency_rate);
+    const InputValues values(o_, in_);
     for (int64_t i = 0; i < Verifier::latencyRecords(o_); ++i) {
       const auto target = start + static_cast<int64_t>(static_cast<double>(i) * interval_ns);
       if (int64_t ahead = target - steadyNs(); ahead > 0) {
@@ -1417,8 +1501,7 @@ class Run {
       }
       const int64_t seq = o_.loadRecords() + i;
       verifier_->noteSend(i, steadyNs());
-      producer.send(sbs::keyOf(seq, o_.keys), sbs::valueOf(seq, o_.value_bytes),
-                    o_.timestampOf(seq));
+      producer.send(sbs::keyOf(seq, o_.keys), values.of(seq), o_.timestampOf(seq));
     }
     if (auto st = producer.flush(); !st.ok()) {
       error_ = "latency load: " + st.ToString();

@@ -19,7 +19,7 @@ public final class Main {
 
     static final String USAGE = String.join("\n",
             "usage: java -jar kstreams-bench-peer.jar [--mode streams] --bootstrap-servers B --application-id A",
-            "           --input T --output O --workload passthrough|stateless|count|windowed-count --threads N",
+            "           --input T --output O --workload passthrough|stateless|count|windowed-count|avro --threads N [--registry-url U]",
             "           [--commit-interval-ms 1000] [--cache-max-bytes 10485760] [--linger-ms 5]",
             "           [--batch-size 1048576] [--acks 1] [--state-dir /tmp/kstreams-peer]",
             "       ... --mode load --bootstrap-servers B --topic T --records N [--value-bytes 100] [--keys 10000]",

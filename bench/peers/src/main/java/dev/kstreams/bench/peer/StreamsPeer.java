@@ -24,7 +24,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 final class StreamsPeer {
     static final Set<String> OPTIONS = Set.of("bootstrap-servers", "application-id", "input", "output", "workload",
             "threads", "commit-interval-ms", "cache-max-bytes", "linger-ms", "batch-size", "acks", "state-dir",
-            "rocksdb-block-cache-bytes", "rocksdb-write-buffer-bytes");
+            "rocksdb-block-cache-bytes", "rocksdb-write-buffer-bytes", "registry-url");
 
     private StreamsPeer() {
     }
@@ -84,7 +84,8 @@ final class StreamsPeer {
             System.err.println("kstreams-bench-peer: workload " + workload + ": not implemented on the C++ side yet");
             return Main.EXIT_NOT_IMPLEMENTED;
         }
-        Topology topology = Topologies.build(workload, input, output, props);
+        Topology topology = Topologies.build(workload, input, output, props,
+                args.get("registry-url", Topologies.NO_REGISTRY));
         System.err.println("kstreams-bench-peer: workload=" + workload + " input=" + input + " output=" + output
                 + " application.id=" + props.get(StreamsConfig.APPLICATION_ID_CONFIG)
                 + " threads=" + props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)

@@ -1,5 +1,13 @@
 package dev.kstreams.bench.peer;
 
+import io.apicurio.registry.serde.avro.AvroSerde;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Serde;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +33,37 @@ import org.apache.kafka.streams.state.WindowStore;
  * explicit (no default.key/value.serde is configured, so a missing one fails loudly).
  */
 final class Topologies {
-    static final List<String> IMPLEMENTED = List.of("passthrough", "stateless", "count", "windowed-count");
+    static final List<String> IMPLEMENTED = List.of("passthrough", "stateless", "count", "windowed-count", "avro");
+
+    /**
+     * The avro workload's schemas: character for character the C++ side's (sbs::kAvroOrderSchema,
+     * sbs::kAvroSummarySchema in bench/side_by_side/common.h).
+     */
+    static final String AVRO_ORDER_SCHEMA = "{\"type\":\"record\",\"name\":\"BenchOrder\",\"namespace\":\"kstreams.bench\",\"fields\":["
+            + "{\"name\":\"seq\",\"type\":\"long\"},{\"name\":\"customer\",\"type\":\"string\"},"
+            + "{\"name\":\"cents\",\"type\":\"long\"},{\"name\":\"weight\",\"type\":\"double\"},"
+            + "{\"name\":\"paid\",\"type\":\"boolean\"}]}";
+    static final String AVRO_SUMMARY_SCHEMA = "{\"type\":\"record\",\"name\":\"BenchOrderSummary\",\"namespace\":\"kstreams.bench\",\"fields\":["
+            + "{\"name\":\"seq\",\"type\":\"long\"},{\"name\":\"customer\",\"type\":\"string\"},"
+            + "{\"name\":\"cents\",\"type\":\"long\"}]}";
+    static final String NO_REGISTRY = "http://registry.invalid/apis/ccompat/v7";
+
+    /**
+     * Apicurio's Avro serde (2.6.x) for GenericRecord, writing and reading the Confluent framing (magic 0 +
+     * 4-byte content id, no headers) through the v2 API of the same registry whose Confluent-compatible API
+     * ({@code <base>/apis/ccompat/v7}) the C++ side uses; ccompat ids are Apicurio content ids.
+     */
+    static Serde<GenericRecord> avroSerde(String registryUrl) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("apicurio.registry.url", registryUrl.replace("/apis/ccompat/v7", "/apis/registry/v2"));
+        config.put("apicurio.registry.auto-register", "true");
+        config.put("apicurio.registry.as-confluent", "true");
+        config.put("apicurio.registry.use-id", "contentId");
+        config.put("apicurio.registry.headers.enabled", "false");
+        AvroSerde<GenericRecord> serde = new AvroSerde<>();
+        serde.configure(config, false);
+        return serde;
+    }
     /** Accepted names whose C++ counterpart does not exist yet: the peer exits 2 for them. */
     static final List<String> PENDING = List.of();
     /** windowed-count's tumbling window; equals kWindowSizeMs in bench/side_by_side/common.h. */
@@ -36,6 +74,11 @@ final class Topologies {
 
     /** {@code config}: the application's StreamsConfig properties (topology-level settings). */
     static Topology build(String workload, String input, String output, Properties config) {
+        return build(workload, input, output, config, NO_REGISTRY);
+    }
+
+    /** {@code registryUrl}: the avro workload's registry, its Confluent-compatible API. */
+    static Topology build(String workload, String input, String output, Properties config, String registryUrl) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(config)));
         switch (workload) {
             case "passthrough":
@@ -74,6 +117,20 @@ final class Topologies {
                         .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, WINDOW_MS),
                                 Serdes.Long()));
                 break;
+            case "avro": {
+                Schema summary = new Schema.Parser().parse(AVRO_SUMMARY_SCHEMA);
+                builder.stream(input, Consumed.with(Serdes.String(), avroSerde(registryUrl)))
+                        .filter((k, v) -> (Boolean) v.get("paid"))
+                        .mapValues(v -> {
+                            GenericRecord r = new GenericData.Record(summary);
+                            r.put("seq", v.get("seq"));
+                            r.put("customer", v.get("customer").toString().toUpperCase(Locale.ROOT));
+                            r.put("cents", v.get("cents"));
+                            return r;
+                        })
+                        .to(output, Produced.with(Serdes.String(), avroSerde(registryUrl)));
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown workload '" + workload + "'");
         }
