@@ -92,12 +92,30 @@ absl::Status CachingSegmentedStoreBase::cacheWrite(std::string_view store_key,
                                                    std::optional<std::string_view> value) {
   if (!isOpen()) return absl::FailedPreconditionError("store " + name() + " is not open");
   dirty_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    Unflushed& u = unflushed_[std::string(store_key)];
+    u.value = copy(value);
+    u.write = ++writes_;
+  }
+  // May flush (eviction), which drops what it wrote from unflushed_.
   cache_->put(ns_, store_key, copy(value), /*dirty=*/true, context_->currentCacheContext());
   return flush_error_;
 }
 
-const state::CacheEntry* CachingSegmentedStoreBase::cached(std::string_view store_key) const {
-  return cache_->get(ns_, store_key);
+std::optional<std::optional<std::string>> CachingSegmentedStoreBase::unflushed(
+    std::string_view store_key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = unflushed_.find(store_key);
+  if (it == unflushed_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+void CachingSegmentedStoreBase::dropUnflushed(std::string_view store_key,
+                                              std::optional<uint64_t> write) {
+  absl::MutexLock lock(&mu_);
+  auto it = unflushed_.find(store_key);
+  if (it != unflushed_.end() && (!write || it->second.write <= *write)) unflushed_.erase(it);
 }
 
 // Kafka's CachingWindowStore/CachingSessionStore#putAndMaybeForward, entry by entry in
@@ -106,6 +124,12 @@ void CachingSegmentedStoreBase::flushEntries(std::vector<state::DirtyEntry>& ent
   auto setError = [&](absl::Status s) {
     if (flush_error_.ok()) flush_error_ = std::move(s);
   };
+  // The entries are the cache's latest writes: what unflushed_ holds now (or older).
+  uint64_t flushed_up_to;
+  {
+    absl::MutexLock lock(&mu_);
+    flushed_up_to = writes_;
+  }
   for (state::DirtyEntry& entry : entries) {
     std::optional<std::string> old_value;
     if (listener_ && (!entry.value || send_old_values_)) {
@@ -116,13 +140,17 @@ void CachingSegmentedStoreBase::flushEntries(std::vector<state::DirtyEntry>& ent
       }
       old_value = *std::move(old);
       // Neither in the store nor in the cache: nothing to write or to forward.
-      if (!entry.value && !old_value) continue;
+      if (!entry.value && !old_value) {
+        dropUnflushed(entry.key, flushed_up_to);
+        continue;
+      }
     }
     context_->withCacheContext(entry.context, [&] {
       if (absl::Status s = writeBelow(entry); !s.ok()) {
         setError(s);
         return;
       }
+      dropUnflushed(entry.key, flushed_up_to);
       if (!listener_) return;
       auto view = [](const std::optional<std::string>& v) {
         return v ? std::optional<std::string_view>(*v) : std::nullopt;
@@ -151,19 +179,29 @@ absl::Status CachingSegmentedStoreBase::close() {
     cache_->close(ns_);
     open_ = false;
   }
+  {
+    absl::MutexLock lock(&mu_);
+    unflushed_.clear();
+  }
   return WrappedKeyValueStore::close();
 }
 
 absl::Status CachingSegmentedStoreBase::restoreBatch(const state::KeyValueChanges& records,
                                                      int64_t changelog_offset) {
-  for (const auto& [key, value] : records) cache_->remove(ns_, key);
+  for (const auto& [key, value] : records) {
+    cache_->remove(ns_, key);
+    dropUnflushed(key);
+  }
   return WrappedKeyValueStore::restoreBatch(records, changelog_offset);
 }
 
 absl::Status CachingSegmentedStoreBase::putAllWithCheckpoint(const state::KeyValueChanges& changes,
                                                              int64_t offset) {
   flushCache();
-  for (const auto& [key, value] : changes) cache_->remove(ns_, key);
+  for (const auto& [key, value] : changes) {
+    cache_->remove(ns_, key);
+    dropUnflushed(key);
+  }
   return WrappedKeyValueStore::putAllWithCheckpoint(changes, offset);
 }
 
@@ -184,12 +222,15 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> CachingSegmentedStoreBa
     result[order(kv.key)] = std::move(kv.value);
   }
   if (absl::Status s = it.status(); !s.ok()) return s;
-  for (auto& [key, entry] : cache_->all(ns_)) {
-    if (!overlay.matches(key)) continue;
-    if (entry.value) {
-      result[order(key)] = std::move(*entry.value);
-    } else {
-      result.erase(order(key));
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, entry] : unflushed_) {
+      if (!overlay.matches(key)) continue;
+      if (entry.value) {
+        result[order(key)] = *entry.value;
+      } else {
+        result.erase(order(key));
+      }
     }
   }
   std::vector<state::KeyValue> out;
@@ -223,8 +264,7 @@ CachingSegmentedStoreBase::Overlay CachingWindowStore::overlay(
 
 absl::StatusOr<std::optional<std::string>> CachingWindowStore::fetch(std::string_view key,
                                                                      int64_t window_start) const {
-  if (const state::CacheEntry* e = cached(WindowKeySchema::toStoreKeyBinary(key, window_start, 0)))
-    return e->value;
+  if (auto u = unflushed(WindowKeySchema::toStoreKeyBinary(key, window_start, 0))) return *u;
   return window_.fetch(key, window_start);
 }
 
@@ -351,8 +391,7 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> CachingSessionStore::ba
 absl::StatusOr<std::optional<std::string>> CachingSessionStore::fetchSession(std::string_view key,
                                                                              int64_t start,
                                                                              int64_t end) const {
-  if (const state::CacheEntry* e = cached(SessionKeySchema::toBinary(key, start, end)))
-    return e->value;
+  if (auto u = unflushed(SessionKeySchema::toBinary(key, start, end))) return *u;
   return session_.fetchSession(key, start, end);
 }
 

@@ -15,22 +15,36 @@
 // which is neither written nor forwarded (Java's optimisation, which is what makes a session
 // merged away within one commit vanish without a tombstone).
 //
-// Reads see the cache first: a point read (fetch(key, start), fetchSession) returns a cached
-// value (a cached delete hides the store's one); range reads (fetch, backwardFetch, fetchAll,
-// findSessions, …) take the store's results and overlay the namespace's matching cache entries,
-// in the store's order (segment by segment, by store-key bytes within one; backward reversed).
-// The overlay materializes the results: caches are small and windowed scans short.
+// Reads see the unflushed writes first: a point read (fetch(key, start), fetchSession) returns
+// an unflushed value (an unflushed delete hides the store's one); range reads (fetch,
+// backwardFetch, fetchAll, findSessions, …) take the store's results and overlay the matching
+// unflushed writes, in the store's order (segment by segment, by store-key bytes within one;
+// backward reversed). The overlay materializes the results: caches are small and windowed scans
+// short.
+//
+// Why a second copy of the dirty entries: interactive queries must see cached values, as Java's
+// do, but the ThreadCache is not thread-safe. So the layer keeps its own mutex-guarded map of
+// the writes the cache holds unflushed (an entry leaves it once written below), and every read,
+// from the owning thread or a query thread, overlays that map on the layer below, whose reads are
+// thread-safe. Cache reads thus do not refresh the LRU order (Java's do; it only matters to which
+// window an eviction picks first). The cost is each dirty entry held twice.
 //
 // The KeyValueStore view (store keys; the runtime's restore and checkpoint path) reads and
 // writes the layer below; restored keys drop their cache entries.
 //
-// Threads: the stream thread that owns the task only (the ThreadCache is not thread-safe).
-// Interactive queries read the innermost store, i.e. the data as of the last flush.
+// Threads: writes, flush, close: the stream thread that owns the task. The ReadOnlyWindowStore /
+// ReadOnlySessionStore methods: any thread (interactive queries read this layer).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "kstreams/state/window_store.h"
 #include "kstreams/state/wrapped_key_value_store.h"
 #include "runtime/caching_key_value_store.h"
@@ -68,8 +82,8 @@ class CachingSegmentedStoreBase : public state::WrappedKeyValueStore, public Cac
     std::function<int64_t(std::string_view store_key)> segment_time;
   };
   absl::Status cacheWrite(std::string_view store_key, std::optional<std::string_view> value);
-  // A cached entry of `store_key`: nullptr on a miss.
-  const state::CacheEntry* cached(std::string_view store_key) const;
+  // The unflushed write of `store_key`: nullopt on a miss, a nullopt value for a delete.
+  std::optional<std::optional<std::string>> unflushed(std::string_view store_key) const;
   absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> merged(
       absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> below, const Overlay& overlay,
       bool reverse) const;
@@ -92,6 +106,16 @@ class CachingSegmentedStoreBase : public state::WrappedKeyValueStore, public Cac
   bool dirty_ = false;
   bool open_ = false;
   absl::Status flush_error_;
+  // The writes the cache holds unflushed (see the file comment), with a write number so that a
+  // flush drops only the write it wrote below.
+  struct Unflushed {
+    std::optional<std::string> value;
+    uint64_t write = 0;
+  };
+  mutable absl::Mutex mu_;
+  std::map<std::string, Unflushed, std::less<>> unflushed_ ABSL_GUARDED_BY(mu_);
+  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  void dropUnflushed(std::string_view store_key, std::optional<uint64_t> write = std::nullopt);
 };
 
 // Kafka's CachingWindowStore over a (change-logging) window store without duplicates.
