@@ -114,10 +114,35 @@ TEST(CachingWindowStore, FetchesMergeTheCacheOverTheStore) {
   EXPECT_EQ(drainWindows(f.store->backwardFetch("a", 5, 20)), (V{"a@20=4", "a@10=20"}));
   EXPECT_EQ(drainWindows(f.store->fetch(std::string_view("b"), std::string_view("c"), 0, 20)),
             (V{"c@0=5"}));
-  EXPECT_EQ(drainWindows(f.store->fetchAll(0, 10)), (V{"a@0=1", "c@0=5", "a@10=20"}));
-  EXPECT_EQ(drainWindows(f.store->fetchAllWindows()), (V{"a@0=1", "c@0=5", "a@10=20", "a@20=4"}));
+  // One segment (retention 1000 s): ordered by store-key bytes, as the store orders.
+  EXPECT_EQ(drainWindows(f.store->fetchAll(0, 10)), (V{"a@0=1", "a@10=20", "c@0=5"}));
+  EXPECT_EQ(drainWindows(f.store->fetchAllWindows()), (V{"a@0=1", "a@10=20", "a@20=4", "c@0=5"}));
   EXPECT_EQ(drainWindows(f.store->backwardFetchAllWindows()),
-            (V{"a@20=4", "a@10=20", "c@0=5", "a@0=1"}));
+            (V{"c@0=5", "a@20=4", "a@10=20", "a@0=1"}));
+  // Flushed, the store below answers the same, in the same order.
+  EXPECT_TRUE(f.store->flushCache());
+  EXPECT_EQ(drainWindows(f.below->fetchAllWindows()), drainWindows(f.store->fetchAllWindows()));
+  EXPECT_EQ(drainWindows(f.below->backwardFetchAllWindows()),
+            drainWindows(f.store->backwardFetchAllWindows()));
+}
+
+TEST(CachingWindowStore, MergedResultsKeepTheStoresSegmentOrder) {
+  // Retention 120 s: 60 s segments; "b" in segment 0 comes before "a" in segment 1.
+  state::ThreadCache cache(1 << 20);
+  FixedContext ctx;
+  auto made = state::SegmentedWindowStore::create("w", 120'000, 10, false, false);
+  ASSERT_TRUE(made.ok());
+  state::SegmentedWindowStore* below = made->get();
+  internal::CachingWindowStore store(*std::move(made), &cache, "0_0-w", &ctx);
+  ASSERT_TRUE(store.init({}).ok());
+  ASSERT_TRUE(below->putWindow("b", "1", 0).ok());
+  ASSERT_TRUE(store.putWindow("a", "2", 60'000).ok());
+  ASSERT_TRUE(store.putWindow("c", "3", 0).ok());
+  EXPECT_EQ(drainWindows(store.fetchAllWindows()), (V{"b@0=1", "c@0=3", "a@60000=2"}));
+  EXPECT_EQ(drainWindows(store.backwardFetchAll(0, 60'000)), (V{"a@60000=2", "c@0=3", "b@0=1"}));
+  EXPECT_TRUE(store.flushCache());
+  EXPECT_EQ(drainWindows(below->fetchAllWindows()), (V{"b@0=1", "c@0=3", "a@60000=2"}));
+  ASSERT_TRUE(store.close().ok());
 }
 
 TEST(CachingWindowStore, FlushWritesBelowAndReportsOldValuesOncePerWindow) {
@@ -187,14 +212,12 @@ TEST(CachingSessionStore, MergedAwaySessionsNeverReachTheStoreOrTheListener) {
 
 // ---- The DSL with the record cache (the test driver commits after every record) ----
 
-// "[key@start/end]=value@timestamp" of a session-windowed output topic.
+// "[key@start/end]=value@timestamp" of a session-windowed output topic (Windowed::toString).
 V readSessions(TestOutputTopic<Windowed<std::string>, int64_t>& out) {
   V seen;
   for (const auto& r : out.readRecordsToList()) {
-    seen.push_back("[" + r.key()->key() + "@" + std::to_string(r.key()->window().start()) + "/" +
-                   std::to_string(r.key()->window().end()) +
-                   "]=" + (r.value() ? std::to_string(*r.value()) : "null") + "@" +
-                   std::to_string(r.timestamp()));
+    seen.push_back(r.key.toString() + "=" + (r.value_is_null ? "null" : std::to_string(r.value)) +
+                   "@" + std::to_string(r.timestamp));
   }
   return seen;
 }
