@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,7 @@ void CachingSegmentedStoreBase::setFlushListener(Listener listener, bool send_ol
 
 absl::Status CachingSegmentedStoreBase::init(const state::StateStoreContext& context) {
   if (absl::Status s = WrappedKeyValueStore::init(context); !s.ok()) return s;
+  owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   cache_->addDirtyEntryFlushListener(
       ns_, [this](std::vector<state::DirtyEntry>& entries) { flushEntries(entries); });
   open_ = true;
@@ -91,6 +93,7 @@ absl::Status CachingSegmentedStoreBase::init(const state::StateStoreContext& con
 absl::Status CachingSegmentedStoreBase::cacheWrite(std::string_view store_key,
                                                    std::optional<std::string_view> value) {
   if (!isOpen()) return absl::FailedPreconditionError("store " + name() + " is not open");
+  owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   dirty_ = true;
   {
     absl::MutexLock lock(&mu_);
@@ -103,8 +106,17 @@ absl::Status CachingSegmentedStoreBase::cacheWrite(std::string_view store_key,
   return flush_error_;
 }
 
+bool CachingSegmentedStoreBase::onOwningThread() const {
+  return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
 std::optional<std::optional<std::string>> CachingSegmentedStoreBase::unflushed(
     std::string_view store_key) const {
+  if (onOwningThread()) {
+    const state::CacheEntry* e = cache_->get(ns_, store_key);
+    if (e == nullptr) return std::nullopt;
+    return e->value;
+  }
   absl::MutexLock lock(&mu_);
   auto it = unflushed_.find(store_key);
   if (it == unflushed_.end()) return std::nullopt;
@@ -222,16 +234,19 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> CachingSegmentedStoreBa
     result[order(kv.key)] = std::move(kv.value);
   }
   if (absl::Status s = it.status(); !s.ok()) return s;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [key, entry] : unflushed_) {
-      if (!overlay.matches(key)) continue;
-      if (entry.value) {
-        result[order(key)] = *entry.value;
-      } else {
-        result.erase(order(key));
-      }
+  auto lay = [&](const std::string& key, const std::optional<std::string>& value) {
+    if (!overlay.matches(key)) return;
+    if (value) {
+      result[order(key)] = *value;
+    } else {
+      result.erase(order(key));
     }
+  };
+  if (onOwningThread()) {
+    for (const auto& [key, entry] : cache_->all(ns_)) lay(key, entry.value);
+  } else {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, entry] : unflushed_) lay(key, entry.value);
   }
   std::vector<state::KeyValue> out;
   out.reserve(result.size());

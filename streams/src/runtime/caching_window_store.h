@@ -22,12 +22,18 @@
 // backward reversed). The overlay materializes the results: caches are small and windowed scans
 // short.
 //
-// Why a second copy of the dirty entries: interactive queries must see cached values, as Java's
-// do, but the ThreadCache is not thread-safe. So the layer keeps its own mutex-guarded map of
-// the writes the cache holds unflushed (an entry leaves it once written below), and every read,
-// from the owning thread or a query thread, overlays that map on the layer below, whose reads are
-// thread-safe. Cache reads thus do not refresh the LRU order (Java's do; it only matters to which
-// window an eviction picks first). The cost is each dirty entry held twice.
+// On the owning thread, reads overlay the namespace's ThreadCache entries, clean ones included,
+// as Java's do: a window or session flushed and still cached is found even after the store
+// below has expired it (Java's merged iterators; the differential suite's out-of-order session
+// scenarios depend on it).
+//
+// Interactive queries must see cached values too, as Java's do, but the ThreadCache is not
+// thread-safe. So the layer also keeps its own mutex-guarded map of the writes the cache holds
+// unflushed (an entry leaves it once written below), and a read from any other thread overlays
+// that map on the layer below, whose reads are thread-safe. "Owning thread" is the one that last
+// opened or wrote the store. A query therefore sees every unflushed write, but not a flushed
+// window that only the cache still holds after the store expired it. The cost is each dirty
+// entry held twice.
 //
 // The KeyValueStore view (store keys; the runtime's restore and checkpoint path) reads and
 // writes the layer below; restored keys drop their cache entries.
@@ -36,12 +42,14 @@
 // ReadOnlySessionStore methods: any thread (interactive queries read this layer).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -82,7 +90,8 @@ class CachingSegmentedStoreBase : public state::WrappedKeyValueStore, public Cac
     std::function<int64_t(std::string_view store_key)> segment_time;
   };
   absl::Status cacheWrite(std::string_view store_key, std::optional<std::string_view> value);
-  // The unflushed write of `store_key`: nullopt on a miss, a nullopt value for a delete.
+  // The cached (owning thread) or unflushed (other threads) value of `store_key`: nullopt on a
+  // miss, a nullopt value for a delete.
   std::optional<std::optional<std::string>> unflushed(std::string_view store_key) const;
   absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> merged(
       absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> below, const Overlay& overlay,
@@ -112,6 +121,9 @@ class CachingSegmentedStoreBase : public state::WrappedKeyValueStore, public Cac
     std::optional<std::string> value;
     uint64_t write = 0;
   };
+  // The thread that last opened or wrote the store: it reads the ThreadCache itself.
+  std::atomic<std::thread::id> owner_;
+  bool onOwningThread() const;
   mutable absl::Mutex mu_;
   std::map<std::string, Unflushed, std::less<>> unflushed_ ABSL_GUARDED_BY(mu_);
   uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
