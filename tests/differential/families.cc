@@ -314,7 +314,6 @@ std::vector<Family> makeFamilies() {
       });
   add("sessionWindowedBy-reduce", one, {out}, [](StreamsBuilder& b) {
     stream(b)
-        .filter([](const Str&, const Str& v) { return !v.empty(); })
         .groupByKey(grouped())
         .windowedBy(sessionWindows())
         .reduce([](Str a, const Str& v) { return a + "|" + v; }, store("sess-reduce-store", S()))

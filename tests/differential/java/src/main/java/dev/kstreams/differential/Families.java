@@ -343,7 +343,6 @@ final class Families {
         "sessionWindowedBy-reduce",
         b ->
             in(b)
-                .filter((k, v) -> !nz(v).isEmpty())
                 .groupByKey(Grouped.with(S, S))
                 .windowedBy(sessionWindows())
                 .reduce((a, v) -> a + "|" + nz(v), sstore("sess-reduce-store", S))
