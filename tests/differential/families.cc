@@ -262,13 +262,11 @@ std::vector<Family> makeFamilies() {
         .toStream()
         .to("out", outWindowed(Serdes::Int64()));
   });
-  // Without null (and empty) values: with the record cache on, Kafka Streams drops the tombstone a
-  // window's first null value makes, which kstreams (no cache in front of window stores yet)
-  // forwards.
+  // A window's first null value makes a tombstone, which the record cache (caching-on modes)
+  // drops: nothing was in the window.
   add("windowedBy-reduce", one, {out, changelog("win-reduce-store", Encoding::kString)},
       [](StreamsBuilder& b) {
         stream(b)
-            .filter([](const Str&, const Str& v) { return !v.empty(); })
             .groupByKey(grouped())
             .windowedBy(TimeWindows::ofSizeWithNoGrace(std::chrono::milliseconds(10)))
             .reduce([](Str a, const Str& v) { return a + "|" + v; }, store("win-reduce-store", S()))
@@ -289,15 +287,14 @@ std::vector<Family> makeFamilies() {
             .toStream()
             .to("out", outWindowed(Serdes::Int64()));
       });
-  // ---- SessionWindowedKStream (caching disabled on both sides: kstreams has no record cache
-  // in front of session stores yet, and Java's cache folds a session's tombstone and new value
-  // of one commit into one) ----
+  // ---- SessionWindowedKStream (caching as the mode says: with the record cache, the sessions a
+  // record merges away and the merged session reach downstream deduplicated) ----
   add("sessionWindowedBy-count", one, {out_long, changelog("sess-count-store", Encoding::kLong)},
       [](StreamsBuilder& b) {
         stream(b)
             .groupByKey(grouped())
             .windowedBy(sessionWindows())
-            .count(store("sess-count-store", Serdes::Int64()).withCachingDisabled())
+            .count(store("sess-count-store", Serdes::Int64()))
             .toStream()
             .to("out", outSessions(Serdes::Int64()));
       });
@@ -311,17 +308,15 @@ std::vector<Family> makeFamilies() {
                          return agg + 1 + static_cast<int64_t>(v.size());
                        },
                        [](const Str&, int64_t a, const int64_t& b) { return a + b; },
-                       store("sess-agg-store", Serdes::Int64()).withCachingDisabled())
+                       store("sess-agg-store", Serdes::Int64()))
             .toStream()
             .to("out", outSessions(Serdes::Int64()));
       });
   add("sessionWindowedBy-reduce", one, {out}, [](StreamsBuilder& b) {
     stream(b)
-        .filter([](const Str&, const Str& v) { return !v.empty(); })
         .groupByKey(grouped())
         .windowedBy(sessionWindows())
-        .reduce([](Str a, const Str& v) { return a + "|" + v; },
-                store("sess-reduce-store", S()).withCachingDisabled())
+        .reduce([](Str a, const Str& v) { return a + "|" + v; }, store("sess-reduce-store", S()))
         .toStream()
         .to("out", outSessions(S()));
   });

@@ -3,7 +3,7 @@
 // their changelogs carry Kafka Streams' binary keys; interactive queries read both stores
 // (windowStore / sessionStore); after the state directory is deleted, both are rebuilt from
 // their changelogs by the restorer and the queries give the same answers. Then the DSL's
-// windowed count, queried the same way.
+// windowed count, queried the same way, and its record cache seen by queries before any commit.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "kstreams/kafka_streams.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
+#include "kstreams/session_windows.h"
 #include "kstreams/state/window_key_schema.h"
 #include "kstreams/stores.h"
 #include "kstreams/streams_builder.h"
@@ -279,6 +281,52 @@ TEST_F(WindowStoreEmbeddedTest, DslWindowedCountIsQueryable) {
                       std::to_string(kv.value));
   }
   EXPECT_EQ(windows, (std::vector<Str>{"0-60000=2", "60000-120000=1"}));
+  EXPECT_TRUE(streams.close(seconds(30)));
+}
+
+// With the record cache on (Materialized's default) and no commit for an hour, nothing reaches
+// the store below the cache: the queries see the cached, unflushed counts, as Java's do.
+TEST_F(WindowStoreEmbeddedTest, QueriesSeeCachedUnflushedWindowsAndSessions) {
+  const Str s = uniqueSuffix();
+  const Str in = "wc-in-" + s, out = "wc-out-" + s, app = "wc-app-" + s;
+  ASSERT_TRUE(createTopics(cluster_.bootstrapServers(), {{in, 1}, {out, 1}}).ok());
+  {
+    SimpleProducer producer(cluster_.bootstrapServers());
+    for (int64_t t : {1'000, 2'000, 61'000}) producer.send(in, Str("a"), Str("x"), kBase + t);
+    ASSERT_TRUE(producer.flush().ok());
+  }
+  StreamsBuilder builder;
+  auto grouped =
+      builder.stream<Str, Str>(in, Consumed(Serdes::String(), Serdes::String())).groupByKey();
+  grouped.windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::minutes(1), std::chrono::hours(24)))
+      .count(Materialized<Str, int64_t>::as("per-minute"))
+      .toStream()
+      .to(out, Produced(WindowedSerdes::timeWindowedSerdeFrom<Str>(Serdes::String(), kMinute),
+                        Serdes::Int64()));
+  grouped
+      .windowedBy(SessionWindows::ofInactivityGapAndGrace(std::chrono::milliseconds(kGap),
+                                                          std::chrono::hours(24)))
+      .count(Materialized<Str, int64_t>::as("sessions"));
+  TempDir dir("kstreams-window-cache-test");
+  StreamsConfig cfg = config(app, dir.str());
+  cfg.set("commit.interval.ms", "3600000");
+  KafkaStreams streams(builder.build(), cfg);
+  ASSERT_TRUE(streams.start().ok());
+  std::vector<Str> windows, sessions;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    windows.clear();
+    sessions.clear();
+    if (streams.windowStore<Str, int64_t>("per-minute").ok() &&
+        streams.sessionStore<Str, int64_t>("sessions").ok()) {
+      windows = queryWindows(streams);
+      sessions = querySessions(streams, {"a"});
+      if (windows.size() == 2 && sessions.size() == 1) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(windows, (std::vector<Str>{"a@0=2", "a@60000=1"}));
+  EXPECT_EQ(sessions, (std::vector<Str>{"a[1000,61000]=3"}));
   EXPECT_TRUE(streams.close(seconds(30)));
 }
 

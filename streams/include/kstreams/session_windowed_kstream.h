@@ -25,10 +25,10 @@
 // persistent (or in-memory) session store with retention = gap + grace, logged unless
 // Materialized disables it. The table's key serde is SessionWindowedSerde(key serde).
 //
-// Differs from Kafka Streams: no record cache in front of session stores yet. With Java's cache
-// on (Materialized's default), a tombstone and a new value for the same session within one
-// commit reach downstream as the new value only; kstreams forwards both, as Java does with
-// caching disabled.
+// With the record cache on (Materialized's default and statestore.cache.max.bytes > 0), as in
+// Java, updates reach downstream when the cache flushes them (commit or eviction), one per
+// session, with the session's end as timestamp and the writing record's headers: a session
+// merged away within one commit that the store never held is not forwarded at all.
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
 #pragma once
@@ -120,6 +120,18 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
                               " is not a session store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
+    // With a record cache, updates go downstream when the cache flushes them, one per session
+    // (Java's SessionCacheFlushListener: timestamp = the session's end).
+    caching_ = store_->setCacheFlushListener(
+        [this](typename SessionStore<K, VA>::FlushedChange&& c) {
+          Change<VA> change;
+          change.newValue = std::move(c.value);
+          change.oldValue = std::move(c.old_value);
+          const int64_t ts = c.key.window().end();
+          this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
+                                                             ts, std::move(c.headers)));
+        },
+        send_old_values_);
   }
 
   void process(Record<K, V> record) override {
@@ -161,6 +173,7 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     if (start != timestamp || end != timestamp) {
       for (auto& session : merged) {
         store_->remove(session.key);
+        if (caching_) continue;
         Change<VA> change;
         if (send_old_values_) change.oldValue = std::move(session.value);
         const int64_t ts = session.key.window().end();
@@ -177,6 +190,7 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     } else {
       store_->remove(session_key);
     }
+    if (caching_) return;
     Change<VA> change;
     change.newValue = std::move(agg);
     this->out_.forward(
@@ -186,6 +200,7 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
  private:
   Spec spec_;
   bool send_old_values_ = false;
+  bool caching_ = false;
   int64_t observed_stream_time_ = -1;
   SessionStore<K, VA>* store_ = nullptr;
 };
@@ -353,6 +368,7 @@ class SessionWindowedKStream {
     } else {
       store.withLoggingDisabled();
     }
+    if (mi.spec.caching_enabled) store.withCachingEnabled();
     builder().topology().addStateStore(store, {name});
     if (!mi.queryable) internal::warnGeneratedStoreName(mi.store_name, name);
     SerdePtr<Windowed<K>> key_serde;

@@ -145,9 +145,10 @@ class StoreBuilder<KeyValueStore<K, V>> {
 namespace internal {
 
 // What StoreBuilder<WindowStore<K, V>> and StoreBuilder<SessionStore<K, V>> share: the byte
-// builder and the logging and caching flags. Caching is accepted but not applied yet: window and
-// session stores are never cached (cachingEnabled() stays false), so every write reaches the
-// store and its changelog at once, as with caching disabled in Kafka Streams.
+// builder and the logging and caching flags. With caching enabled (off by default, as in Java's
+// Stores builders) the task puts a record cache in front of the store
+// (streams/src/runtime/caching_window_store.h); with it off every write reaches the store and
+// its changelog at once.
 template <typename Self>
 class SegmentedStoreBuilderBase {
  public:
@@ -163,23 +164,22 @@ class SegmentedStoreBuilderBase {
     return self();
   }
   Self withLoggingDisabled() && { return std::move(withLoggingDisabled()); }
-  // Accepted for Java parity; no record cache sits in front of window/session stores yet.
+  // A record cache in front of the store (statestore.cache.max.bytes > 0): writes collapse per
+  // window/session until the commit. Not applied to stores that retain duplicates.
   Self& withCachingEnabled() & {
-    caching_requested_ = true;
+    bytes_.withCachingEnabled();
     return self();
   }
   Self withCachingEnabled() && { return std::move(withCachingEnabled()); }
   Self& withCachingDisabled() & {
-    caching_requested_ = false;
+    bytes_.withCachingDisabled();
     return self();
   }
   Self withCachingDisabled() && { return std::move(withCachingDisabled()); }
 
   const std::string& name() const { return bytes_.name(); }
   bool loggingEnabled() const { return bytes_.loggingEnabled(); }
-  // Always false for now (see above); cachingRequested() tells what was asked.
-  bool cachingEnabled() const { return false; }
-  bool cachingRequested() const { return caching_requested_; }
+  bool cachingEnabled() const { return bytes_.cachingEnabled(); }
   const std::map<std::string, std::string>& logConfig() const { return bytes_.logConfig(); }
 
  protected:
@@ -193,7 +193,6 @@ class SegmentedStoreBuilderBase {
   Self& self() { return static_cast<Self&>(*this); }
 
   state::KeyValueStoreBuilder bytes_;
-  bool caching_requested_ = false;
 };
 
 }  // namespace internal
@@ -224,7 +223,7 @@ class StoreBuilder<WindowStore<K, V>>
         this->bytes_, timestamped_,
         [key_serde = key_serde_, value_serde = value_serde_](
             state::KeyValueStore& store, const internal::TaskContext& task,
-            internal::CacheFlushHook*) -> std::unique_ptr<StateStore> {
+            internal::CacheFlushHook* cache) -> std::unique_ptr<StateStore> {
           const std::string& name = store.name();
           auto* window = dynamic_cast<state::WindowStore*>(&store);
           if (window == nullptr) {
@@ -235,7 +234,7 @@ class StoreBuilder<WindowStore<K, V>>
               internal::resolveSerde<Serde<K>>(key_serde, task.defaultKeySerde(), "store " + name,
                                                "key"),
               value_serde(task.defaultValueSerde(), name),
-              task.resolveTopic(name + "-changelog", /*internal=*/true));
+              task.resolveTopic(name + "-changelog", /*internal=*/true), cache);
         }};
   }
 
@@ -282,7 +281,7 @@ class StoreBuilder<SessionStore<K, AGG>>
         this->bytes_, false,
         [key_serde = key_serde_, value_serde = value_serde_](
             state::KeyValueStore& store, const internal::TaskContext& task,
-            internal::CacheFlushHook*) -> std::unique_ptr<StateStore> {
+            internal::CacheFlushHook* cache) -> std::unique_ptr<StateStore> {
           const std::string& name = store.name();
           auto* session = dynamic_cast<state::SessionStore*>(&store);
           if (session == nullptr) {
@@ -294,7 +293,7 @@ class StoreBuilder<SessionStore<K, AGG>>
                                                "key"),
               internal::resolveSerde<Serde<AGG>>(value_serde, task.defaultValueSerde(),
                                                  "store " + name, "value"),
-              task.resolveTopic(name + "-changelog", /*internal=*/true));
+              task.resolveTopic(name + "-changelog", /*internal=*/true), cache);
         }};
   }
 

@@ -29,16 +29,16 @@
 // retention = size + grace (Java's default), logged unless Materialized disables it. The result
 // table's key serde is TimeWindowedSerde(key serde, size).
 //
-// Differs from Kafka Streams: with the record cache on (Materialized's default and
-// statestore.cache.max.bytes > 0), Java's cache swallows the tombstone reduce() makes for a
-// window's first null value (nothing was in the window); kstreams, with no cache in front of
-// window stores yet, forwards it.
+// With the record cache on (Materialized's default and statestore.cache.max.bytes > 0), as in
+// Java, updates reach downstream when the cache flushes them (commit or eviction), one per
+// window, with the old value read from the store; a tombstone for a window the store never held
+// (reduce() over a window's first null value) is not forwarded.
 //
 // Session windows: kstreams/session_windowed_kstream.h.
 //
 // Not yet (issue 9 item 4): sliding windows, emitStrategy(onWindowClose),
 // suppress, Materialized retention and window-store suppliers (a key-value supplier throws
-// TopologyException), the record cache in front of the store (caching is ignored).
+// TopologyException).
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
 #pragma once
@@ -138,6 +138,18 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
                               " is not a timestamped window store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
+    // With a record cache, updates go downstream when the cache flushes them, one per window
+    // (Java's TimestampedCacheFlushListener: the value's timestamp, the write's headers).
+    caching_ = store_->setCacheFlushListener(
+        [this](typename TimestampedWindowStore<K, VA>::FlushedChange&& c) {
+          const int64_t ts = c.value ? c.value->timestamp : c.timestamp;
+          Change<VA> change;
+          if (c.value) change.newValue = std::move(c.value->value);
+          if (c.old_value) change.oldValue = std::move(c.old_value->value);
+          this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
+                                                             ts, std::move(c.headers)));
+        },
+        send_old_values_);
   }
 
   void process(Record<K, V> record) override {
@@ -176,6 +188,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       } else {
         store_->put(record.key(), std::nullopt, start);
       }
+      if (caching_) continue;
       Change<VA> change;
       change.newValue = std::move(new_agg);
       if (send_old_values_) change.oldValue = std::move(old_agg);
@@ -187,6 +200,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
  private:
   Spec spec_;
   bool send_old_values_ = false;
+  bool caching_ = false;
   int64_t observed_stream_time_ = -1;
   TimestampedWindowStore<K, VA>* store_ = nullptr;
 };
@@ -339,6 +353,7 @@ class TimeWindowedKStream {
     } else {
       store.withLoggingDisabled();
     }
+    if (mi.spec.caching_enabled) store.withCachingEnabled();
     builder().topology().addStateStore(store, {name});
     if (!mi.queryable) internal::warnGeneratedStoreName(mi.store_name, name);
     SerdePtr<Windowed<K>> key_serde;

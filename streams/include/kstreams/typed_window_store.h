@@ -131,10 +131,12 @@ class WindowStore : public StateStore {
   using ValueType = V;
 
   // A typed view of `store` (a byte store that is also a state::WindowStore), which must
-  // outlive it.
+  // outlive it. `cache`: the store's record-cache layer, if it has one (the runtime passes it).
   WindowStore(state::KeyValueStore& store, state::WindowStore& window, SerdePtr<K> key_serde,
-              SerdePtr<V> value_serde, std::string serde_topic)
-      : store_(store),
+              SerdePtr<V> value_serde, std::string serde_topic,
+              internal::CacheFlushHook* cache = nullptr)
+      : cache_(cache),
+        store_(store),
         window_(window),
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)),
@@ -218,6 +220,35 @@ class WindowStore : public StateStore {
   // The byte store this facade writes (the outermost layer of the task's stack).
   state::KeyValueStore& bytes() const { return store_; }
 
+  // ---- For DSL processors (Kafka's TimestampedCacheFlushListener); not for application code.
+
+  // A window update the record cache flushed: the window, what the store now holds for it and
+  // what it held before (only when send_old_values), with the record context of the write.
+  struct FlushedChange {
+    Windowed<K> key;
+    std::optional<V> value;
+    std::optional<V> old_value;
+    int64_t timestamp;
+    Headers headers;
+  };
+  // Routes the updates the store's record cache flushes (on commit or eviction) to `listener`,
+  // one per window. Returns false, doing nothing, when the store has no cache.
+  bool setCacheFlushListener(std::function<void(FlushedChange&&)> listener, bool send_old_values) {
+    if (cache_ == nullptr) return false;
+    cache_->setFlushListener(
+        [this, listener = std::move(listener)](
+            std::string_view key, std::optional<std::string_view> value,
+            std::optional<std::string_view> old_value, const state::CacheRecordContext& ctx) {
+          FlushedChange change{windowed_key_serde_->deserialize(topic_, key), std::nullopt,
+                               std::nullopt, ctx.timestamp, internal::decodeHeaders(ctx.headers)};
+          if (value) change.value = value_serde_->deserialize(topic_, value);
+          if (old_value) change.old_value = value_serde_->deserialize(topic_, old_value);
+          listener(std::move(change));
+        },
+        send_old_values);
+    return true;
+  }
+
  private:
   std::string_view serializeKey(const K& key) const {
     return internal::serializeStoreKey(*key_serde_, topic_, name(), key, key_buf_);
@@ -234,6 +265,7 @@ class WindowStore : public StateStore {
                                             topic_, name());
   }
 
+  internal::CacheFlushHook* cache_;
   state::KeyValueStore& store_;
   state::WindowStore& window_;
   SerdePtr<K> key_serde_;
@@ -257,9 +289,12 @@ class SessionStore : public StateStore {
   using KeyType = K;
   using ValueType = AGG;
 
+  // `cache`: the store's record-cache layer, if it has one (the runtime passes it).
   SessionStore(state::KeyValueStore& store, state::SessionStore& session, SerdePtr<K> key_serde,
-               SerdePtr<AGG> value_serde, std::string serde_topic)
-      : store_(store),
+               SerdePtr<AGG> value_serde, std::string serde_topic,
+               internal::CacheFlushHook* cache = nullptr)
+      : cache_(cache),
+        store_(store),
         session_(session),
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)),
@@ -350,6 +385,34 @@ class SessionStore : public StateStore {
   const SerdePtr<AGG>& valueSerde() const { return value_serde_; }
   state::KeyValueStore& bytes() const { return store_; }
 
+  // ---- For DSL processors (Kafka's SessionCacheFlushListener); not for application code.
+
+  // A session update the record cache flushed (see WindowStore::FlushedChange).
+  struct FlushedChange {
+    Windowed<K> key;
+    std::optional<AGG> value;
+    std::optional<AGG> old_value;
+    int64_t timestamp;
+    Headers headers;
+  };
+  // Routes the updates the store's record cache flushes to `listener`, one per session; a
+  // session merged away and never flushed is not reported. False when the store has no cache.
+  bool setCacheFlushListener(std::function<void(FlushedChange&&)> listener, bool send_old_values) {
+    if (cache_ == nullptr) return false;
+    cache_->setFlushListener(
+        [this, listener = std::move(listener)](
+            std::string_view key, std::optional<std::string_view> value,
+            std::optional<std::string_view> old_value, const state::CacheRecordContext& ctx) {
+          FlushedChange change{windowed_key_serde_->deserialize(topic_, key), std::nullopt,
+                               std::nullopt, ctx.timestamp, internal::decodeHeaders(ctx.headers)};
+          if (value) change.value = value_serde_->deserialize(topic_, value);
+          if (old_value) change.old_value = value_serde_->deserialize(topic_, old_value);
+          listener(std::move(change));
+        },
+        send_old_values);
+    return true;
+  }
+
  private:
   std::string_view serializeKey(const K& key) const {
     return internal::serializeStoreKey(*key_serde_, topic_, name(), key, key_buf_);
@@ -361,6 +424,7 @@ class SessionStore : public StateStore {
                                               topic_, name());
   }
 
+  internal::CacheFlushHook* cache_;
   state::KeyValueStore& store_;
   state::SessionStore& session_;
   SerdePtr<K> key_serde_;

@@ -43,7 +43,16 @@ class CacheContextProvider {
                                 const std::function<void()>& fn) = 0;
 };
 
-class CachingKeyValueStore final : public state::WrappedKeyValueStore, public CacheFlushHook {
+// What the task needs of any caching layer (key-value, window, session): the flush hook for the
+// typed facade, and a flush of its dirty entries on commit.
+class CachingLayer : public CacheFlushHook {
+ public:
+  // Hands the dirty entries to the layers below and to the listener (commit path). True if
+  // there were any.
+  virtual bool flushCache() = 0;
+};
+
+class CachingKeyValueStore final : public state::WrappedKeyValueStore, public CachingLayer {
  public:
   // `cache` and `context` are borrowed and must outlive the store. `name_space` is the store's
   // ThreadCache namespace ("<task>-<store>").
@@ -54,9 +63,7 @@ class CachingKeyValueStore final : public state::WrappedKeyValueStore, public Ca
   // CacheFlushHook
   void setFlushListener(Listener listener, bool send_old_values) override;
 
-  // Hands the dirty entries to the layers below and to the listener (commit path). True if
-  // there were any.
-  bool flushCache();
+  bool flushCache() override;
   bool hasDirtyEntries() const { return dirty_; }
 
   // StateStore

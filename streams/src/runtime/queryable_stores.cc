@@ -6,14 +6,18 @@
 #include "absl/strings/str_cat.h"
 #include "kafka/murmur2.h"
 #include "kstreams/state/wrapped_key_value_store.h"
+#include "runtime/caching_window_store.h"
 #include "runtime/stream_task.h"
 
 namespace kstreams::internal {
 namespace {
 
-// The store under every layer (cache, change-logging): the one whose reads are thread-safe.
+// The outermost layer whose reads are thread-safe: a window or session store's caching layer
+// (its reads overlay the unflushed writes, so queries see cached values as in Java), else the
+// store under every layer (a key-value cache is not thread-safe: queries read below it).
 const state::KeyValueStore* innermost(const state::KeyValueStore* store) {
   while (const auto* wrapped = dynamic_cast<const state::WrappedKeyValueStore*>(store)) {
+    if (dynamic_cast<const CachingSegmentedStoreBase*>(store) != nullptr) return store;
     store = &wrapped->inner();
   }
   return store;

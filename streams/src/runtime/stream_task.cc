@@ -9,6 +9,7 @@
 #include "kstreams/state/in_memory_key_value_store.h"
 #include "kstreams/state/rocksdb_key_value_store.h"
 #include "kstreams/typed_key_value_store.h"
+#include "runtime/caching_window_store.h"
 
 namespace kstreams::internal {
 
@@ -16,7 +17,7 @@ struct StreamTask::TaskStore {
   const StoreDef* def = nullptr;
   std::unique_ptr<ChangeLogger> logger;         // borrowed by the change-logging layer
   std::unique_ptr<state::KeyValueStore> bytes;  // outermost byte layer
-  CachingKeyValueStore* caching = nullptr;      // inside `bytes`, if cached
+  CachingLayer* caching = nullptr;              // inside `bytes`, if cached
   std::unique_ptr<StateStore> facade;
   std::string changelog_topic;
   bool persistent = false;
@@ -150,11 +151,22 @@ void StreamTask::openStores(const Topology& topology, const SubtopologyDef& sub)
         if (env_.validate_only) return builder.supplier().inMemoryStandIn();
         std::unique_ptr<state::KeyValueStore> bytes = builder.build();  // (+ change-logging)
         if (cache != nullptr) {
-          auto caching = std::make_unique<CachingKeyValueStore>(
-              std::move(bytes), cache, state::ThreadCache::nameSpace(id_.toString(), name),
-              static_cast<CacheContextProvider*>(this));
-          ts->caching = caching.get();
-          bytes = std::move(caching);
+          std::string ns = state::ThreadCache::nameSpace(id_.toString(), name);
+          auto* provider = static_cast<CacheContextProvider*>(this);
+          auto wrap = [&](auto caching) {
+            ts->caching = caching.get();
+            bytes = std::move(caching);
+          };
+          if (auto* window = dynamic_cast<state::WindowStore*>(bytes.get())) {
+            // Java caches no store of duplicates (its stream-stream joins disable caching).
+            if (!window->retainDuplicates()) {
+              wrap(std::make_unique<CachingWindowStore>(std::move(bytes), cache, ns, provider));
+            }
+          } else if (dynamic_cast<state::SessionStore*>(bytes.get()) != nullptr) {
+            wrap(std::make_unique<CachingSessionStore>(std::move(bytes), cache, ns, provider));
+          } else {
+            wrap(std::make_unique<CachingKeyValueStore>(std::move(bytes), cache, ns, provider));
+          }
         }
         return bytes;
       };

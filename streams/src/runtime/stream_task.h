@@ -13,6 +13,9 @@
 //   KeyValueStore<K, V>            the typed facade processors get (getStateStore)
 //   CachingKeyValueStore           if the builder enables caching and cache.max.bytes > 0;
 //                                  namespace "<task>-<store>" of the thread's ThreadCache
+//                                  (window / session stores: CachingWindowStore /
+//                                  CachingSessionStore, caching_window_store.h; a store of
+//                                  duplicates is never cached)
 //   ChangeLoggingKeyValueStore     if logging is enabled: "<application.id>-<store>-changelog",
 //                                  partition = the task's partition, through the RecordSender
 //   RocksDbKeyValueStore           "<state.dir>/<application.id>/<task>/rocksdb/<store>"

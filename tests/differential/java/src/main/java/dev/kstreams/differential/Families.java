@@ -128,8 +128,7 @@ final class Families {
       String name, Serde<VA> valueSerde) {
     return Materialized.<String, VA, SessionStore<Bytes, byte[]>>as(name)
         .withKeySerde(S)
-        .withValueSerde(valueSerde)
-        .withCachingDisabled();
+        .withValueSerde(valueSerde);
   }
 
   private static <V> Produced<Windowed<String>, V> outSessions(Serde<V> valueSerde) {
@@ -302,7 +301,6 @@ final class Families {
         "windowedBy-reduce",
         b ->
             in(b)
-                .filter((k, v) -> !nz(v).isEmpty())
                 .groupByKey(Grouped.with(S, S))
                 .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
                 .reduce((a, v) -> a + "|" + nz(v), wstore("win-reduce-store", S))
@@ -318,7 +316,7 @@ final class Families {
                     () -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), wstore("win-agg-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
-    // ---- SessionWindowedKStream (caching disabled, see families.cc) ----
+    // ---- SessionWindowedKStream (caching as the mode says, see families.cc) ----
     add(
         "sessionWindowedBy-count",
         b ->
@@ -345,7 +343,6 @@ final class Families {
         "sessionWindowedBy-reduce",
         b ->
             in(b)
-                .filter((k, v) -> !nz(v).isEmpty())
                 .groupByKey(Grouped.with(S, S))
                 .windowedBy(sessionWindows())
                 .reduce((a, v) -> a + "|" + nz(v), sstore("sess-reduce-store", S))
