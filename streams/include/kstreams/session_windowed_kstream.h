@@ -81,7 +81,10 @@ class SessionValueGetter final : public ValueGetter<Windowed<K>, VA> {
 template <typename K, typename VA>
 class SessionAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
  public:
-  explicit SessionAggregateTableSpec(std::string store_name) : store_name_(std::move(store_name)) {}
+  SessionAggregateTableSpec(std::string store_name, int64_t close_grace_ms)
+      : store_name_(std::move(store_name)), close_grace_ms_(close_grace_ms) {}
+  // Grace plus inactivity gap, as Java's GraphGraceSearchUtil.
+  std::optional<int64_t> windowCloseGraceMs() const override { return close_grace_ms_; }
   bool enableSendingOldValues(bool) override {
     this->send_old_values_ = true;
     return true;
@@ -93,6 +96,7 @@ class SessionAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
 
  private:
   std::string store_name_;
+  int64_t close_grace_ms_;
 };
 
 // KStreamSessionWindowAggregate over uniform functions: initial() -> std::optional<VA>,
@@ -331,7 +335,8 @@ class SessionWindowedKStream {
                               ": a key-value store supplier cannot hold sessions");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::SessionAggregateTableSpec<K, VA>>(mi.store_name);
+    auto table = std::make_shared<internal::SessionAggregateTableSpec<K, VA>>(
+        mi.store_name, windows_.gracePeriodMs() + windows_.inactivityGap());
     using Node = internal::SessionWindowAggregateNode<K, V, VA, Initial, Merge, Step>;
     typename Node::Spec spec{mi.store_name,    windows_,        std::move(initial),
                              std::move(merge), std::move(step), table};

@@ -90,7 +90,9 @@ class WindowValueGetter final : public ValueGetter<Windowed<K>, VA> {
 template <typename K, typename VA>
 class WindowAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
  public:
-  explicit WindowAggregateTableSpec(std::string store_name) : store_name_(std::move(store_name)) {}
+  WindowAggregateTableSpec(std::string store_name, int64_t grace_ms)
+      : store_name_(std::move(store_name)), grace_ms_(grace_ms) {}
+  std::optional<int64_t> windowCloseGraceMs() const override { return grace_ms_; }
   bool enableSendingOldValues(bool) override {
     this->send_old_values_ = true;
     return true;
@@ -103,6 +105,7 @@ class WindowAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
 
  private:
   std::string store_name_;
+  int64_t grace_ms_;
 };
 
 // Records dropped for closed windows, all tasks of the process (Java's dropped-records sensor,
@@ -317,7 +320,8 @@ class TimeWindowedKStream {
                               ": a key-value store supplier cannot hold windows");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name);
+    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name,
+                                                                           windows_.gracePeriodMs());
     using Node = internal::TimeWindowAggregateNode<K, V, VA, Initial, Step>;
     typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
