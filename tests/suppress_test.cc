@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kstreams/emit_strategy.h"
 #include "kstreams/serdes.h"
 #include "kstreams/session_windows.h"
 #include "kstreams/state/store_builders.h"
@@ -253,6 +254,32 @@ TEST(Suppress, BufferRebuildsFromItsByteStore) {
   EXPECT_EQ(evicted, (std::vector<Str>{"a=newer-a/new-a@5,v", "b=new-b/old-b@5,v"}));
   EXPECT_EQ(restored.numRecords(), 0);
   EXPECT_EQ(restored.bufferSize(), 0);
+}
+
+TEST(EmitStrategyTest, OnWindowCloseForwardsEachWindowOnceWhenItCloses) {
+  StreamsBuilder builder;
+  builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String()))
+      .groupByKey()
+      .windowedBy(TimeWindows::ofSizeAndGrace(milliseconds(10), milliseconds(5)))
+      .emitStrategy(EmitStrategy::onWindowClose())
+      .count()
+      .toStream()
+      .to("output", Produced(windowedSerde(), Serdes::Int64()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<Str, Str>("input", Serdes::String(), Serdes::String());
+  auto out = driver.createOutputTopic<Windowed<Str>, int64_t>("output", windowedSerde(),
+                                                              Serdes::Int64());
+  in.pipeInput("B", "x", 7);
+  in.pipeInput("A", "x", 0);
+  in.pipeInput("A", "x", 3);
+  in.pipeInput("A", "x", 12);
+  EXPECT_TRUE(readWindowed(out).empty());
+  in.pipeInput("A", "x", 16);  // close time 11: [0,10) is final; by start, then key
+  EXPECT_EQ(readWindowed(out), (std::vector<Str>{"[A@0/10]=2@3", "[B@0/10]=1@7"}));
+  in.pipeInput("A", "x", 8);  // late: dropped, and the close time has not moved
+  EXPECT_TRUE(readWindowed(out).empty());
+  in.pipeInput("B", "x", 25);
+  EXPECT_EQ(readWindowed(out), (std::vector<Str>{"[A@10/20]=2@16"}));
 }
 
 }  // namespace

@@ -36,8 +36,10 @@
 //
 // Session windows: kstreams/session_windowed_kstream.h.
 //
-// Not yet (issue 9 item 4): sliding windows, emitStrategy(onWindowClose),
-// suppress, Materialized retention and window-store suppliers (a key-value supplier throws
+// emitStrategy(EmitStrategy::onWindowClose()) forwards each window once, when it closes
+// (kstreams/emit_strategy.h); KTable::suppress holds back a table's updates (kstreams/suppressed.h).
+//
+// Not yet (issue 9 item 4): sliding windows, Materialized retention and window-store suppliers (a key-value supplier throws
 // TopologyException), the record cache in front of the store (caching is ignored).
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
@@ -55,6 +57,7 @@
 #include <utility>
 #include <vector>
 
+#include "kstreams/emit_strategy.h"
 #include "kstreams/ktable.h"
 #include "kstreams/logging.h"
 #include "kstreams/stores.h"
@@ -128,6 +131,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
     Initial initial;
     Step step;
     std::shared_ptr<WindowAggregateTableSpec<K, VA>> table;
+    bool emit_on_window_close = false;
   };
   TimeWindowAggregateNode(std::string name, const Spec& spec)
       : StatefulNode<K, V, Windowed<K>, Change<VA>>(std::move(name)), spec_(spec) {}
@@ -141,6 +145,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
                               " is not a timestamped window store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
+    emit_interval_ms_ = task.windowedAggregationEmitIntervalMs();
   }
 
   void process(Record<K, V> record) override {
@@ -149,6 +154,14 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       return;
     }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
+    const int64_t close_time = updateWindows(record);
+    if (spec_.emit_on_window_close) maybeForwardFinalResult(record, close_time);
+  }
+
+ private:
+  // Updates the record's open windows (forwarding each update unless emitting on close);
+  // returns the window close time.
+  int64_t updateWindows(const Record<K, V>& record) {
     const int64_t timestamp = record.timestamp();
     observed_stream_time_ = std::max(observed_stream_time_, timestamp);
     const int64_t close_time = observed_stream_time_ - spec_.windows.gracePeriodMs();
@@ -179,16 +192,76 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       } else {
         store_->put(record.key(), std::nullopt, start);
       }
+      if (spec_.emit_on_window_close) continue;
       Change<VA> change;
       change.newValue = std::move(new_agg);
       if (send_old_values_) change.oldValue = std::move(old_agg);
       this->out_.forward(Record<Windowed<K>, Change<VA>>(
           Windowed<K>(record.key(), window), std::move(change), new_ts, record.headers()));
     }
+    return close_time;
   }
 
- private:
+  // Java's AbstractKStreamTimeWindowAggregateProcessor#maybeForwardFinalResult for TimeWindows:
+  // forwards every window with start in (last emitted close time - size, close time - size],
+  // at most once per emit interval, when the close time has moved on.
+  void maybeForwardFinalResult(const Record<K, V>& record, int64_t close_time) {
+    const int64_t now = this->task_->wallClockMs();
+    if (now < next_time_to_emit_) return;
+    next_time_to_emit_ = now + emit_interval_ms_;
+    if (last_emit_close_time_ != -1 && last_emit_close_time_ >= close_time) return;
+    const int64_t size = spec_.windows.size();
+    const int64_t upper = close_time - size;
+    if (upper < 0) return;  // no window has closed yet
+    const int64_t lower =
+        last_emit_close_time_ == -1 ? 0 : std::max<int64_t>(0, last_emit_close_time_ - size) + 1;
+    if (last_emit_close_time_ != -1 && sameWindows(upper, lower - 1)) return;
+    // Java reads a time-ordered store: windows by start, then by serialized key.
+    struct Closed {
+      int64_t start;
+      std::string key_bytes;
+      KeyValue<Windowed<K>, ValueAndTimestamp<VA>> kv;
+    };
+    std::vector<Closed> closed;
+    {
+      auto it = store_->fetchAll(lower, upper);
+      while (it.hasNext()) {
+        KeyValue<Windowed<K>, ValueAndTimestamp<VA>> kv = it.next();
+        std::string key_bytes;
+        store_->keySerde()->serialize(store_->name(), kv.key.key(), key_bytes);
+        const int64_t start = kv.key.window().start();
+        closed.push_back(Closed{start, std::move(key_bytes), std::move(kv)});
+      }
+    }
+    std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
+      return a.start != b.start ? a.start < b.start : a.key_bytes < b.key_bytes;
+    });
+    for (Closed& c : closed) {
+      Change<VA> change;
+      const int64_t ts = c.kv.value.timestamp;
+      change.newValue = std::move(c.kv.value.value);
+      this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.kv.key), std::move(change),
+                                                         ts, record.headers()));
+    }
+    last_emit_close_time_ = close_time;
+  }
+  // Whether times a and b fall in the same windows (Java's shouldRangeFetch check).
+  bool sameWindows(int64_t a, int64_t b) const {
+    const auto wa = spec_.windows.windowsFor(a);
+    const auto wb = spec_.windows.windowsFor(b);
+    if (wa.size() != wb.size()) return false;
+    for (auto i = wa.begin(), j = wb.begin(); i != wa.end(); ++i, ++j) {
+      if (i->first != j->first) return false;
+    }
+    return true;
+  }
+
   Spec spec_;
+  int64_t emit_interval_ms_ = 1000;
+  int64_t next_time_to_emit_ = 0;
+  // Not kept across restarts (Java keeps it in the committed offsets' metadata): after a
+  // restart, windows closed before it may be forwarded again.
+  int64_t last_emit_close_time_ = -1;
   bool send_old_values_ = false;
   int64_t observed_stream_time_ = -1;
   TimestampedWindowStore<K, VA>* store_ = nullptr;
@@ -289,6 +362,14 @@ class TimeWindowedKStream {
     return build<VA>(name, std::move(mi), std::move(initial), std::move(step));
   }
 
+  // When results are forwarded: on every update (the default) or once per window when it
+  // closes (kstreams/emit_strategy.h). Returns a changed copy.
+  TimeWindowedKStream emitStrategy(const EmitStrategy& strategy) const {
+    TimeWindowedKStream copy = *this;
+    copy.emit_strategy_ = strategy;
+    return copy;
+  }
+
   const TimeWindows& windows() const { return windows_; }
 
  private:
@@ -323,14 +404,19 @@ class TimeWindowedKStream {
     auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name,
                                                                            windows_.gracePeriodMs());
     using Node = internal::TimeWindowAggregateNode<K, V, VA, Initial, Step>;
-    typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
+    const bool on_close = emit_strategy_.type() == EmitStrategy::Type::kOnWindowClose;
+    typename Node::Spec spec{mi.store_name,   windows_, std::move(initial), std::move(step), table,
+                             on_close};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
         builder().topology(), name, {parent},
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           return std::make_unique<Node>(n, spec);
         });
-    // The store: retention = size + grace, as Java's default.
-    const auto retention = std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs());
+    // The store: retention = size + grace, as Java's default. For onWindowClose Java uses a
+    // time-ordered store, whose reads keep windows starting at (latest start - retention), one
+    // millisecond more than kstreams' window store keeps: the last closed window is read there.
+    const auto retention = std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs() +
+                                                     (on_close ? 1 : 0));
     const auto size = std::chrono::milliseconds(windows_.size());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
@@ -355,6 +441,7 @@ class TimeWindowedKStream {
 
   KGroupedStream<K, V> grouped_;
   TimeWindows windows_;
+  EmitStrategy emit_strategy_ = EmitStrategy::onWindowUpdate();
 };
 
 template <typename K, typename V>

@@ -40,6 +40,8 @@ class TestDriverCore final : public RecordSender {
     // Kafka's TopologyTestDriver sets the outer-join emit interval to 0: every record whose
     // timestamp is the stream time scans for closed windows.
     env.outer_join_emit_interval_ms = 0;
+    // And the windowed-aggregation one: onWindowClose looks for closed windows on every record.
+    env.windowed_aggregation_emit_interval_ms = 0;
     env.cache = cache_.get();
     // The driver honours the RocksDB memory settings and options hook like KafkaStreams does.
     state::RocksDbMemoryConfig memory;

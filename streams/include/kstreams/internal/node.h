@@ -95,6 +95,10 @@ class TaskContext {
   // internal __emit.interval.ms.kstreams.outer.join.spurious.results.fix__, 1000 by default and
   // 0 in the TopologyTestDriver (as Kafka's).
   virtual int64_t outerJoinEmitIntervalMs() const { return 1000; }
+  // How often (wall-clock ms) a windowed aggregation with EmitStrategy::onWindowClose() looks
+  // for closed windows: Java's internal __emit.interval.ms.kstreams.windowed.aggregation__, 1000
+  // by default and 0 in the TopologyTestDriver (as Kafka's).
+  virtual int64_t windowedAggregationEmitIntervalMs() const { return 1000; }
   virtual void requestCommit() = 0;
   // ProcessorContextBase::schedule for the processor of node `node`.
   virtual Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
