@@ -132,6 +132,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
     Step step;
     std::shared_ptr<WindowAggregateTableSpec<K, VA>> table;
     bool emit_on_window_close = false;
+    bool caching = false;  // Materialized asks for the record cache
   };
   TimeWindowAggregateNode(std::string name, const Spec& spec)
       : StatefulNode<K, V, Windowed<K>, Change<VA>>(std::move(name)), spec_(spec) {}
@@ -146,6 +147,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
     }
     send_old_values_ = spec_.table->sendOldValues();
     emit_interval_ms_ = task.windowedAggregationEmitIntervalMs();
+    cached_ = spec_.caching && task.recordCacheEnabled();
   }
 
   void process(Record<K, V> record) override {
@@ -154,17 +156,26 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       return;
     }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
-    const int64_t close_time = updateWindows(record);
-    if (spec_.emit_on_window_close) maybeForwardFinalResult(record, close_time);
+    observed_stream_time_ = std::max(observed_stream_time_, record.timestamp());
+    const int64_t close_time = observed_stream_time_ - spec_.windows.gracePeriodMs();
+    if (!spec_.emit_on_window_close) {
+      updateWindows(record, close_time);
+    } else if (cached_) {
+      // Java's record cache holds this record's writes until the commit: the closed windows it
+      // reads come from the store as it was before them (whose retention has not moved yet).
+      // The windows this record updates are open, so none of them is read either way.
+      maybeForwardFinalResult(record, close_time);
+      updateWindows(record, close_time);
+    } else {
+      updateWindows(record, close_time);
+      maybeForwardFinalResult(record, close_time);
+    }
   }
 
  private:
-  // Updates the record's open windows (forwarding each update unless emitting on close);
-  // returns the window close time.
-  int64_t updateWindows(const Record<K, V>& record) {
+  // Updates the record's open windows, forwarding each update unless emitting on close.
+  void updateWindows(const Record<K, V>& record, int64_t close_time) {
     const int64_t timestamp = record.timestamp();
-    observed_stream_time_ = std::max(observed_stream_time_, timestamp);
-    const int64_t close_time = observed_stream_time_ - spec_.windows.gracePeriodMs();
     for (const auto& [start, window] : spec_.windows.windowsFor(timestamp)) {
       if (window.end() <= close_time) {
         droppedLateRecordsCounter().fetch_add(1);
@@ -199,7 +210,6 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       this->out_.forward(Record<Windowed<K>, Change<VA>>(
           Windowed<K>(record.key(), window), std::move(change), new_ts, record.headers()));
     }
-    return close_time;
   }
 
   // Java's AbstractKStreamTimeWindowAggregateProcessor#maybeForwardFinalResult for TimeWindows:
@@ -257,6 +267,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
   }
 
   Spec spec_;
+  bool cached_ = false;
   int64_t emit_interval_ms_ = 1000;
   int64_t next_time_to_emit_ = 0;
   // Not kept across restarts (Java keeps it in the committed offsets' metadata): after a
@@ -406,7 +417,7 @@ class TimeWindowedKStream {
     using Node = internal::TimeWindowAggregateNode<K, V, VA, Initial, Step>;
     const bool on_close = emit_strategy_.type() == EmitStrategy::Type::kOnWindowClose;
     typename Node::Spec spec{mi.store_name,   windows_, std::move(initial), std::move(step), table,
-                             on_close};
+                             on_close,        mi.spec.caching_enabled};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
         builder().topology(), name, {parent},
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {

@@ -201,6 +201,9 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   int64_t windowedAggregationEmitIntervalMs() const override {
     return env_.windowed_aggregation_emit_interval_ms;
   }
+  bool recordCacheEnabled() const override {
+    return env_.config != nullptr && env_.config->cache_max_bytes > 0;
+  }
   void requestCommit() override { commit_requested_ = true; }
   Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
                        PunctuationType type, Punctuator callback) override;

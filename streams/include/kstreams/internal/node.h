@@ -99,6 +99,8 @@ class TaskContext {
   // for closed windows: Java's internal __emit.interval.ms.kstreams.windowed.aggregation__, 1000
   // by default and 0 in the TopologyTestDriver (as Kafka's).
   virtual int64_t windowedAggregationEmitIntervalMs() const { return 1000; }
+  // Whether stores built with caching get the record cache (statestore.cache.max.bytes > 0).
+  virtual bool recordCacheEnabled() const { return false; }
   virtual void requestCommit() = 0;
   // ProcessorContextBase::schedule for the processor of node `node`.
   virtual Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
