@@ -91,8 +91,8 @@ TEST(Suppress, NamedSuppressionNamesItsStore) {
   builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String()))
       .groupByKey()
       .count()
-      .suppress(Suppressed::untilTimeLimit(milliseconds(5), BufferConfig::unbounded())
-                    .withName("limit"))
+      .suppress(
+          Suppressed::untilTimeLimit(milliseconds(5), BufferConfig::unbounded()).withName("limit"))
       .toStream()
       .to("output", Produced(Serdes::String(), Serdes::Int64()));
   const Str text = builder.build().describe().toString();
@@ -104,8 +104,8 @@ TEST(Suppress, UntilWindowClosesEmitsOneFinalResultPerWindow) {
       finalCounts(TimeWindows::ofSizeAndGrace(milliseconds(10), milliseconds(5))),
       StreamsConfig{{"application.id", "app"}});
   auto in = driver.createInputTopic<Str, Str>("input", Serdes::String(), Serdes::String());
-  auto out = driver.createOutputTopic<Windowed<Str>, int64_t>("output", windowedSerde(),
-                                                              Serdes::Int64());
+  auto out =
+      driver.createOutputTopic<Windowed<Str>, int64_t>("output", windowedSerde(), Serdes::Int64());
   in.pipeInput("B", "x", 7);
   in.pipeInput("A", "x", 0);
   in.pipeInput("A", "x", 3);
@@ -267,8 +267,8 @@ TEST(EmitStrategyTest, OnWindowCloseForwardsEachWindowOnceWhenItCloses) {
       .to("output", Produced(windowedSerde(), Serdes::Int64()));
   TopologyTestDriver driver(builder.build());
   auto in = driver.createInputTopic<Str, Str>("input", Serdes::String(), Serdes::String());
-  auto out = driver.createOutputTopic<Windowed<Str>, int64_t>("output", windowedSerde(),
-                                                              Serdes::Int64());
+  auto out =
+      driver.createOutputTopic<Windowed<Str>, int64_t>("output", windowedSerde(), Serdes::Int64());
   in.pipeInput("B", "x", 7);
   in.pipeInput("A", "x", 0);
   in.pipeInput("A", "x", 3);

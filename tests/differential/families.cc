@@ -724,8 +724,8 @@ std::vector<Family> makeFamilies() {
   add("suppress-windowed-untilWindowCloses", one, {out_long}, [](StreamsBuilder& b) {
     stream(b)
         .groupByKey(grouped())
-        .windowedBy(
-            TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10), std::chrono::milliseconds(5)))
+        .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10),
+                                                std::chrono::milliseconds(5)))
         .count(store("sup-win-store", Serdes::Int64()))
         .suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()))
         .toStream()
@@ -773,8 +773,9 @@ std::vector<Family> makeFamilies() {
   add("suppress-table-filter-untilTimeLimit", one, {out}, [](StreamsBuilder& b) {
     table(b)
         .filter(evenLength)
-        .suppress(Suppressed::untilTimeLimit(std::chrono::milliseconds(3), BufferConfig::unbounded())
-                      .withName("lim"))
+        .suppress(
+            Suppressed::untilTimeLimit(std::chrono::milliseconds(3), BufferConfig::unbounded())
+                .withName("lim"))
         .toStream()
         .to("out", outS());
   });

@@ -68,7 +68,9 @@ class BufferConfig {
   enum class FullStrategy { kEmitEarly, kShutDown };
 
   // No limit (Java's BufferConfig.unbounded(), a strict config: shutDownWhenFull).
-  static BufferConfig unbounded() { return BufferConfig(kNoLimit, kNoLimit, FullStrategy::kShutDown); }
+  static BufferConfig unbounded() {
+    return BufferConfig(kNoLimit, kNoLimit, FullStrategy::kShutDown);
+  }
   // At most `n` keys; emits early when full unless shutDownWhenFull() follows.
   static BufferConfig maxRecords(int64_t n) {
     return BufferConfig(n, kNoLimit, FullStrategy::kEmitEarly);
@@ -79,8 +81,12 @@ class BufferConfig {
     return BufferConfig(kNoLimit, n, FullStrategy::kEmitEarly);
   }
 
-  BufferConfig withMaxRecords(int64_t n) const { return with([&](BufferConfig& c) { c.max_records_ = n; }); }
-  BufferConfig withMaxBytes(int64_t n) const { return with([&](BufferConfig& c) { c.max_bytes_ = n; }); }
+  BufferConfig withMaxRecords(int64_t n) const {
+    return with([&](BufferConfig& c) { c.max_records_ = n; });
+  }
+  BufferConfig withMaxBytes(int64_t n) const {
+    return with([&](BufferConfig& c) { c.max_bytes_ = n; });
+  }
   BufferConfig withNoBound() const {
     return with([](BufferConfig& c) {
       c.max_records_ = kNoLimit;
@@ -168,7 +174,9 @@ class Suppressed {
 
  private:
   Suppressed(bool until_window_closes, int64_t wait_ms, BufferConfig buffer)
-      : until_window_closes_(until_window_closes), time_to_wait_ms_(wait_ms), buffer_(std::move(buffer)) {}
+      : until_window_closes_(until_window_closes),
+        time_to_wait_ms_(wait_ms),
+        buffer_(std::move(buffer)) {}
 
   bool until_window_closes_;
   int64_t time_to_wait_ms_;
@@ -241,8 +249,8 @@ class BufferReader {
 
 // One buffered key (Java's BufferValue): values as their serialized bytes, null as nullopt.
 struct BufferEntry {
-  std::optional<std::string> prior;  // the value downstream last saw for the key
-  std::optional<std::string> old;    // the latest update's old value
+  std::optional<std::string> prior;   // the value downstream last saw for the key
+  std::optional<std::string> old;     // the latest update's old value
   std::optional<std::string> latest;  // the latest update's new value
   BufferedContext context;
 
@@ -536,8 +544,12 @@ class SuppressTableSpec final : public TableSpec<K, V> {
     this->send_old_values_ = true;
     return true;
   }
-  ValueGetterSupplier<K, V> valueGetterSupplier() override { return parent_->valueGetterSupplier(); }
-  std::optional<int64_t> windowCloseGraceMs() const override { return parent_->windowCloseGraceMs(); }
+  ValueGetterSupplier<K, V> valueGetterSupplier() override {
+    return parent_->valueGetterSupplier();
+  }
+  std::optional<int64_t> windowCloseGraceMs() const override {
+    return parent_->windowCloseGraceMs();
+  }
 
  private:
   TableSpecPtr<K, V> parent_;
@@ -554,8 +566,8 @@ KTable<K, V> KTable<K, V>::suppress(const Suppressed& suppressed) const {
   if (suppressed.untilWindowClose()) {
     const std::optional<int64_t> grace = spec_->windowCloseGraceMs();
     if (!internal::kIsWindowed<K> || !grace) {
-      throw TopologyException(
-          "Window close time is only defined for windowed computations. Got [" + name_ + "].");
+      throw TopologyException("Window close time is only defined for windowed computations. Got [" +
+                              name_ + "].");
     }
     spec.window_end_time = true;
     spec.suppress_ms = *grace;
@@ -567,8 +579,8 @@ KTable<K, V> KTable<K, V>::suppress(const Suppressed& suppressed) const {
   spec.max_records = config.maxRecordsLimit();
   spec.max_bytes = config.maxBytesLimit();
   spec.shut_down_when_full = config.fullStrategy() == BufferConfig::FullStrategy::kShutDown;
-  spec.store = suppressed.name() ? *suppressed.name() + "-store"
-                                 : b.newStoreName("KTABLE-SUPPRESS-");
+  spec.store =
+      suppressed.name() ? *suppressed.name() + "-store" : b.newStoreName("KTABLE-SUPPRESS-");
   // The buffer keeps the prior value downstream saw: the parent must send old values.
   spec_->enableSendingOldValues(true);
   internal::addStatefulNode<K, internal::Change<V>, K, internal::Change<V>>(

@@ -37,10 +37,13 @@
 // Session windows: kstreams/session_windowed_kstream.h.
 //
 // emitStrategy(EmitStrategy::onWindowClose()) forwards each window once, when it closes
-// (kstreams/emit_strategy.h); KTable::suppress holds back a table's updates (kstreams/suppressed.h).
+// (kstreams/emit_strategy.h); KTable::suppress holds back a table's updates
+// (kstreams/suppressed.h).
 //
-// Not yet (issue 9 item 4): sliding windows, Materialized retention and window-store suppliers (a key-value supplier throws
-// TopologyException), the record cache in front of the store (caching is ignored).
+// Not yet (issue 9 item 4): sliding windows, Materialized retention and window-store suppliers (a
+// key-value supplier throws TopologyException), the record cache in front of the store (caching is
+// ignored, except that onWindowClose reads closed windows as Java's cached store would), and
+// emitStrategy on session windows.
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
 #pragma once
@@ -250,8 +253,8 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       Change<VA> change;
       const int64_t ts = c.kv.value.timestamp;
       change.newValue = std::move(c.kv.value.value);
-      this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.kv.key), std::move(change),
-                                                         ts, record.headers()));
+      this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.kv.key), std::move(change), ts,
+                                                         record.headers()));
     }
     last_emit_close_time_ = close_time;
   }
@@ -412,12 +415,12 @@ class TimeWindowedKStream {
                               ": a key-value store supplier cannot hold windows");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name,
-                                                                           windows_.gracePeriodMs());
+    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(
+        mi.store_name, windows_.gracePeriodMs());
     using Node = internal::TimeWindowAggregateNode<K, V, VA, Initial, Step>;
     const bool on_close = emit_strategy_.type() == EmitStrategy::Type::kOnWindowClose;
-    typename Node::Spec spec{mi.store_name,   windows_, std::move(initial), std::move(step), table,
-                             on_close,        mi.spec.caching_enabled};
+    typename Node::Spec spec{mi.store_name, windows_, std::move(initial),     std::move(step),
+                             table,         on_close, mi.spec.caching_enabled};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
         builder().topology(), name, {parent},
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
@@ -426,8 +429,8 @@ class TimeWindowedKStream {
     // The store: retention = size + grace, as Java's default. For onWindowClose Java uses a
     // time-ordered store, whose reads keep windows starting at (latest start - retention), one
     // millisecond more than kstreams' window store keeps: the last closed window is read there.
-    const auto retention = std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs() +
-                                                     (on_close ? 1 : 0));
+    const auto retention =
+        std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs() + (on_close ? 1 : 0));
     const auto size = std::chrono::milliseconds(windows_.size());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
