@@ -811,6 +811,15 @@ std::vector<Family> makeFamilies() {
         .toStream()
         .to("out", outWindowed(Serdes::Int64()));
   });
+  add("sessionWindowedBy-count-onWindowClose", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(sessionWindows())
+        .emitStrategy(EmitStrategy::onWindowClose())
+        .count(store("sess-close-store", Serdes::Int64()).withCachingDisabled())
+        .toStream()
+        .to("out", outSessions(Serdes::Int64()));
+  });
   return f;
 }
 

@@ -13,14 +13,9 @@
 // window's end, the window's final aggregate is forwarded (timestamp: the window's latest
 // record; headers: those of the record that closed it), windows in start order, then by
 // serialized key. Session windows (SessionWindowedKStream::emitStrategy) close once their end <
-// stream time - gap - grace and are forwarded by end, then key, then start, with their end as
+// stream time - gap - grace and are forwarded by end, then start, then key, with their end as
 // timestamp. The check runs at most once per windowed-aggregation emit interval of wall clock
 // (1 s; every record in the TopologyTestDriver), as in Kafka Streams.
-//
-// Differs from Kafka Streams (sessions only): Java's onWindowClose session store is a
-// time-ordered one, and on some inputs (16 of 120 differential scenarios of a session count,
-// mostly in-order ones) Java forwards a session that kstreams had merged into a later one, and
-// the later one with a smaller count. Not diagnosed yet, so sessions have no differential family.
 //
 // Immutable value; any thread.
 #pragma once

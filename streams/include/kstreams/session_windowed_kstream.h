@@ -156,8 +156,13 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     std::optional<VA> agg = std::invoke(spec_.initial);
     {
       auto it = store_->findSessions(record.key(), timestamp - gap, timestamp + gap);
+      // With onWindowClose the store keeps sessions longer (see build()); hide the ones Java's
+      // store hides from this read: ending before (latest end written - retention + 1).
+      const int64_t visible_from =
+          max_end_written_ - spec_.windows.inactivityGap() - spec_.windows.gracePeriodMs() + 1;
       while (it.hasNext()) {
         KeyValue<Windowed<K>, VA> next = it.next();
+        if (spec_.emit_on_window_close && next.key.window().end() < visible_from) continue;
         agg = std::invoke(spec_.merge, std::as_const(record.key()), std::move(agg),
                           std::as_const(next.value));
         start = std::min(start, next.key.window().start());
@@ -191,8 +196,10 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     Windowed<K> session_key(record.key(), SessionWindow(start, end));
     if (agg) {
       store_->put(session_key, *agg);
+      max_end_written_ = std::max(max_end_written_, end);
     } else {
       store_->remove(session_key);
+      max_end_written_ = std::max(max_end_written_, end);
     }
     if (spec_.emit_on_window_close) return close_time;
     Change<VA> change;
@@ -205,7 +212,7 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
   // Java's KStreamSessionWindowAggregate#maybeForwardFinalResult: forwards every session with
   // end in [last emitted close time, close time - 1] (timestamp: its end; headers: this
   // record's), at most once per emit interval, when the close time has moved on. Java reads a
-  // time-ordered store: sessions by end, then serialized key, then start.
+  // time-ordered store: sessions by end, then start, then serialized key.
   void maybeForwardFinalResult(const Record<K, V>& record, int64_t close_time) {
     const int64_t now = this->task_->wallClockMs();
     if (now < next_time_to_emit_) return;
@@ -236,8 +243,8 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     }
     std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
       if (a.end != b.end) return a.end < b.end;
-      if (a.key_bytes != b.key_bytes) return a.key_bytes < b.key_bytes;
-      return a.start < b.start;
+      if (a.start != b.start) return a.start < b.start;
+      return a.key_bytes < b.key_bytes;
     });
     for (Closed& c : closed) {
       Change<VA> change;
@@ -251,6 +258,8 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
   Spec spec_;
   int64_t emit_interval_ms_ = 1000;
   int64_t next_time_to_emit_ = 0;
+  // The latest session end written (the store's observed stream time in Java).
+  int64_t max_end_written_ = -1;
   // Not kept across restarts (Java keeps it in the committed offsets' metadata).
   int64_t last_emit_close_time_ = -1;
   bool send_old_values_ = false;

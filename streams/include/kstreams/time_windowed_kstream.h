@@ -42,8 +42,7 @@
 //
 // Not yet (issue 9 item 4): sliding windows, Materialized retention and window-store suppliers (a
 // key-value supplier throws TopologyException), the record cache in front of the store (caching is
-// ignored, except that onWindowClose reads closed windows as Java's cached store would), and
-// emitStrategy on session windows.
+// ignored, except that onWindowClose reads closed windows as Java's cached store would).
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
 #pragma once

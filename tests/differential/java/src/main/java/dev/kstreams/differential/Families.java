@@ -810,6 +810,16 @@ final class Families {
                 .count(wstore("win-update-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
+    add(
+        "sessionWindowedBy-count-onWindowClose",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(sstore("sess-close-store", L))
+                .toStream()
+                .to("out", outSessions(L)));
   }
 
   private Families() {}
