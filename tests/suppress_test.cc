@@ -282,5 +282,27 @@ TEST(EmitStrategyTest, OnWindowCloseForwardsEachWindowOnceWhenItCloses) {
   EXPECT_EQ(readWindowed(out), (std::vector<Str>{"[A@10/20]=2@16"}));
 }
 
+TEST(EmitStrategyTest, OnWindowCloseForwardsEachSessionOnceWhenItCloses) {
+  StreamsBuilder builder;
+  builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String()))
+      .groupByKey()
+      .windowedBy(SessionWindows::ofInactivityGapAndGrace(milliseconds(5), milliseconds(2)))
+      .emitStrategy(EmitStrategy::onWindowClose())
+      .count()
+      .toStream()
+      .to("output", Produced(WindowedSerdes::sessionWindowedSerdeFrom<Str>(Serdes::String()),
+                             Serdes::Int64()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<Str, Str>("input", Serdes::String(), Serdes::String());
+  auto out = driver.createOutputTopic<Windowed<Str>, int64_t>(
+      "output", WindowedSerdes::sessionWindowedSerdeFrom<Str>(Serdes::String()), Serdes::Int64());
+  in.pipeInput("A", "x", 0);
+  in.pipeInput("A", "x", 4);   // merged into [0,4]: nothing forwarded
+  in.pipeInput("B", "x", 11);  // close time 11 - 5 - 2 = 4: [0,4] ends at it, still open
+  EXPECT_TRUE(readWindowed(out).empty());
+  in.pipeInput("B", "x", 12);  // close time 5: [0,4] is final, with its end as timestamp
+  EXPECT_EQ(readWindowed(out), (std::vector<Str>{"[A@0/4]=2@4"}));
+}
+
 }  // namespace
 }  // namespace kstreams
