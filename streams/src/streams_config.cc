@@ -58,6 +58,7 @@ const std::set<std::string>& streamsKeys() {
       StreamsConfig::kPollMs, StreamsConfig::kApplicationServer, StreamsConfig::kClientId,
       StreamsConfig::kDefaultTimestampExtractor, StreamsConfig::kMaxTaskIdleMs,
       StreamsConfig::kBufferedRecordsPerPartition, StreamsConfig::kOuterJoinEmitIntervalMs,
+      StreamsConfig::kWindowedAggregationEmitIntervalMs,
       // Java names accepted for portability of config files.
       "default.deserialization.exception.handler", "default.production.exception.handler"};
   return keys;
@@ -194,6 +195,10 @@ StreamsConfig::Resolved StreamsConfig::resolve(bool require_bootstrap) const {
   r.max_task_idle_ms = parseInt(kMaxTaskIdleMs, get_or(kMaxTaskIdleMs, "0"), -1, INT64_MAX);
   if (std::optional<std::string> v = get(kOuterJoinEmitIntervalMs)) {
     r.outer_join_emit_interval_ms = parseInt(kOuterJoinEmitIntervalMs, *v, 0, INT64_MAX);
+  }
+  if (std::optional<std::string> v = get(kWindowedAggregationEmitIntervalMs)) {
+    r.windowed_aggregation_emit_interval_ms =
+        parseInt(kWindowedAggregationEmitIntervalMs, *v, 0, INT64_MAX);
   }
   r.buffered_records_per_partition = parseInt(
       kBufferedRecordsPerPartition, get_or(kBufferedRecordsPerPartition, "1000"), 1, INT32_MAX);

@@ -15,10 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "kstreams/emit_strategy.h"
 #include "kstreams/fixed_key_processor.h"
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
 #include "kstreams/session_windows.h"
+#include "kstreams/suppressed.h"
 #include "kstreams/time_windows.h"
 #include "kstreams/timestamp_extractor.h"
 #include "kstreams/windowed.h"
@@ -715,6 +717,106 @@ std::vector<Family> makeFamilies() {
             .toStream()
             .to("out", outS());
       });
+  // ---- Suppress and emit strategies (final results) ----
+  add("suppress-windowed-untilWindowCloses", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10),
+                                                std::chrono::milliseconds(5)))
+        .count(store("sup-win-store", Serdes::Int64()))
+        .suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()))
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
+  add("suppress-hopping-untilWindowCloses", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(
+            TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10), std::chrono::milliseconds(3))
+                .advanceBy(std::chrono::milliseconds(5)))
+        .count(store("sup-hop-store", Serdes::Int64()))
+        .suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()).withName("final"))
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
+  add("suppress-session-untilWindowCloses", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(sessionWindows())
+        .count(store("sup-sess-store", Serdes::Int64()).withCachingDisabled())
+        .suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()))
+        .toStream()
+        .to("out", outSessions(Serdes::Int64()));
+  });
+  add("suppress-untilTimeLimit-emitEarly", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .count(store("sup-limit-store", Serdes::Int64()))
+        .suppress(Suppressed::untilTimeLimit(std::chrono::milliseconds(5),
+                                             BufferConfig::maxRecords(2).emitEarlyWhenFull()))
+        .toStream()
+        .to("out", outL());
+  });
+  add("suppress-untilTimeLimit-maxBytes", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .count(store("sup-bytes-store", Serdes::Int64()))
+        .suppress(Suppressed::untilTimeLimit(std::chrono::milliseconds(8),
+                                             BufferConfig::maxBytes(200).emitEarlyWhenFull()))
+        .toStream()
+        .to("out", outL());
+  });
+  // A filtered table's deletes are buffered and forwarded too (untilTimeLimit keeps tombstones).
+  add("suppress-table-filter-untilTimeLimit", one, {out}, [](StreamsBuilder& b) {
+    table(b)
+        .filter(evenLength)
+        .suppress(
+            Suppressed::untilTimeLimit(std::chrono::milliseconds(3), BufferConfig::unbounded())
+                .withName("lim"))
+        .toStream()
+        .to("out", outS());
+  });
+  add("windowedBy-count-onWindowClose", one,
+      {out_long, changelog("win-close-store", Encoding::kLong)}, [](StreamsBuilder& b) {
+        stream(b)
+            .groupByKey(grouped())
+            .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10),
+                                                    std::chrono::milliseconds(5)))
+            .emitStrategy(EmitStrategy::onWindowClose())
+            .count(store("win-close-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outWindowed(Serdes::Int64()));
+      });
+  add("windowedBy-hopping-reduce-onWindowClose", one, {out}, [](StreamsBuilder& b) {
+    stream(b)
+        .filter([](const Str&, const Str& v) { return !v.empty(); })
+        .groupByKey(grouped())
+        .windowedBy(
+            TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(10), std::chrono::milliseconds(3))
+                .advanceBy(std::chrono::milliseconds(5)))
+        .emitStrategy(EmitStrategy::onWindowClose())
+        .reduce([](Str a, const Str& v) { return a + "|" + v; }, store("win-close-red-store", S()))
+        .toStream()
+        .to("out", outWindowed(S()));
+  });
+  add("windowedBy-onWindowUpdate", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(TimeWindows::ofSizeWithNoGrace(std::chrono::milliseconds(10)))
+        .emitStrategy(EmitStrategy::onWindowUpdate())
+        .count(store("win-update-store", Serdes::Int64()))
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
+  add("sessionWindowedBy-count-onWindowClose", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(sessionWindows())
+        .emitStrategy(EmitStrategy::onWindowClose())
+        .count(store("sess-close-store", Serdes::Int64()).withCachingDisabled())
+        .toStream()
+        .to("out", outSessions(Serdes::Int64()));
+  });
   return f;
 }
 

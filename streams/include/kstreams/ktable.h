@@ -111,6 +111,7 @@ template <typename K, typename V>
 class TimeWindowedKStream;  // kstreams/time_windowed_kstream.h
 template <typename K, typename V>
 class SessionWindowedKStream;  // kstreams/session_windowed_kstream.h
+class Suppressed;              // kstreams/suppressed.h
 
 // A grouped stream, ready for an aggregation (Java's KGroupedStream). Made by
 // KStream::groupByKey() / groupBy().
@@ -274,6 +275,12 @@ class KTable {
   // delete. to() on the result accepts a Produced of the plain value type and writes deletes as
   // Kafka nulls.
   KStream<K, std::optional<V>> toStream(const Named& named = Named()) const;
+
+  // Holds back updates in a buffer and forwards a key's latest update later: once its window
+  // has closed (Suppressed::untilWindowCloses, windowed tables only) or once a time limit has
+  // passed (Suppressed::untilTimeLimit). KTABLE-SUPPRESS- with store
+  // KTABLE-SUPPRESS-STATE-STORE-, or withName(n) and "n-store". See kstreams/suppressed.h.
+  KTable suppress(const Suppressed& suppressed) const;
 
   // Re-groups the table by `selector(key, value)` → KeyValue<KR, VR> (KTABLE-SELECT-), for an
   // aggregation with an adder and a subtractor: when a key's value changes, the subtractor
@@ -1009,4 +1016,5 @@ KTable<K, VA> KGroupedTable<K, V>::doAggregate(const Named& named, std::string_v
 }  // namespace kstreams
 
 #include "kstreams/session_windowed_kstream.h"  // IWYU pragma: export
+#include "kstreams/suppressed.h"                // IWYU pragma: export
 #include "kstreams/time_windowed_kstream.h"     // IWYU pragma: export

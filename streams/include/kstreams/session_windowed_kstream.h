@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "kstreams/emit_strategy.h"
 #include "kstreams/ktable.h"
 #include "kstreams/logging.h"
 #include "kstreams/session_windows.h"
@@ -81,7 +83,10 @@ class SessionValueGetter final : public ValueGetter<Windowed<K>, VA> {
 template <typename K, typename VA>
 class SessionAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
  public:
-  explicit SessionAggregateTableSpec(std::string store_name) : store_name_(std::move(store_name)) {}
+  SessionAggregateTableSpec(std::string store_name, int64_t close_grace_ms)
+      : store_name_(std::move(store_name)), close_grace_ms_(close_grace_ms) {}
+  // Grace plus inactivity gap, as Java's GraphGraceSearchUtil.
+  std::optional<int64_t> windowCloseGraceMs() const override { return close_grace_ms_; }
   bool enableSendingOldValues(bool) override {
     this->send_old_values_ = true;
     return true;
@@ -93,6 +98,7 @@ class SessionAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
 
  private:
   std::string store_name_;
+  int64_t close_grace_ms_;
 };
 
 // KStreamSessionWindowAggregate over uniform functions: initial() -> std::optional<VA>,
@@ -108,6 +114,7 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     Merge merge;
     Step step;
     std::shared_ptr<SessionAggregateTableSpec<K, VA>> table;
+    bool emit_on_window_close = false;
   };
   SessionWindowAggregateNode(std::string name, const Spec& spec)
       : StatefulNode<K, V, Windowed<K>, Change<VA>>(std::move(name)), spec_(spec) {}
@@ -120,18 +127,24 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
                               " is not a session store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
-    // With a record cache, updates go downstream when the cache flushes them, one per session
-    // (Java's SessionCacheFlushListener: timestamp = the session's end).
-    caching_ = store_->setCacheFlushListener(
-        [this](typename SessionStore<K, VA>::FlushedChange&& c) {
-          Change<VA> change;
-          change.newValue = std::move(c.value);
-          change.oldValue = std::move(c.old_value);
-          const int64_t ts = c.key.window().end();
-          this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
-                                                             ts, std::move(c.headers)));
-        },
-        send_old_values_);
+    emit_interval_ms_ = task.windowedAggregationEmitIntervalMs();
+    if (!spec_.emit_on_window_close) {
+      // With a record cache, updates go downstream when the cache flushes them, one per session
+      // (Java's SessionCacheFlushListener: timestamp = the session's end).
+      caching_ = store_->setCacheFlushListener(
+          [this](typename SessionStore<K, VA>::FlushedChange&& c) {
+            Change<VA> change;
+            change.newValue = std::move(c.value);
+            change.oldValue = std::move(c.old_value);
+            const int64_t ts = c.key.window().end();
+            this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
+                                                               ts, std::move(c.headers)));
+          },
+          send_old_values_);
+    } else {
+      // onWindowClose forwards final results itself: a flush only writes the store below.
+      store_->setCacheFlushListener([](typename SessionStore<K, VA>::FlushedChange&&) {}, false);
+    }
   }
 
   void process(Record<K, V> record) override {
@@ -140,6 +153,14 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
       return;
     }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
+    const int64_t close_time = updateSessions(record);
+    if (spec_.emit_on_window_close) maybeForwardFinalResult(record, close_time);
+  }
+
+ private:
+  // Merges the record into its session (forwarding the changes unless emitting on close);
+  // returns the session close time.
+  int64_t updateSessions(const Record<K, V>& record) {
     const int64_t timestamp = record.timestamp();
     observed_stream_time_ = std::max(observed_stream_time_, timestamp);
     const int64_t gap = spec_.windows.inactivityGap();
@@ -152,8 +173,13 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     std::optional<VA> agg = std::invoke(spec_.initial);
     {
       auto it = store_->findSessions(record.key(), timestamp - gap, timestamp + gap);
+      // With onWindowClose the store keeps sessions longer (see build()); hide the ones Java's
+      // store hides from this read: ending before (latest end written - retention + 1).
+      const int64_t visible_from =
+          max_end_written_ - spec_.windows.inactivityGap() - spec_.windows.gracePeriodMs() + 1;
       while (it.hasNext()) {
         KeyValue<Windowed<K>, VA> next = it.next();
+        if (spec_.emit_on_window_close && next.key.window().end() < visible_from) continue;
         agg = std::invoke(spec_.merge, std::as_const(record.key()), std::move(agg),
                           std::as_const(next.value));
         start = std::min(start, next.key.window().start());
@@ -168,12 +194,12 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
                                     std::to_string(start) + "," + std::to_string(end) +
                                     "] expiration=[" + std::to_string(close_time) +
                                     "] streamTime=[" + std::to_string(observed_stream_time_) + "]");
-      return;
+      return close_time;
     }
     if (start != timestamp || end != timestamp) {
       for (auto& session : merged) {
         store_->remove(session.key);
-        if (caching_) continue;
+        if (caching_ || spec_.emit_on_window_close) continue;
         Change<VA> change;
         if (send_old_values_) change.oldValue = std::move(session.value);
         const int64_t ts = session.key.window().end();
@@ -187,18 +213,72 @@ class SessionWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
     Windowed<K> session_key(record.key(), SessionWindow(start, end));
     if (agg) {
       store_->put(session_key, *agg);
+      max_end_written_ = std::max(max_end_written_, end);
     } else {
       store_->remove(session_key);
+      max_end_written_ = std::max(max_end_written_, end);
     }
-    if (caching_) return;
+    if (caching_ || spec_.emit_on_window_close) return close_time;
     Change<VA> change;
     change.newValue = std::move(agg);
     this->out_.forward(
         Record<Windowed<K>, Change<VA>>(std::move(session_key), std::move(change), end));
+    return close_time;
   }
 
- private:
+  // Java's KStreamSessionWindowAggregate#maybeForwardFinalResult: forwards every session with
+  // end in [last emitted close time, close time - 1] (timestamp: its end; headers: this
+  // record's), at most once per emit interval, when the close time has moved on. Java reads a
+  // time-ordered store: sessions by end, then start, then serialized key.
+  void maybeForwardFinalResult(const Record<K, V>& record, int64_t close_time) {
+    const int64_t now = this->task_->wallClockMs();
+    if (now < next_time_to_emit_) return;
+    next_time_to_emit_ = now + emit_interval_ms_;
+    if (last_emit_close_time_ != -1 && last_emit_close_time_ >= close_time) return;
+    const int64_t upper = close_time - 1;
+    if (upper < 0) return;
+    const int64_t lower = std::max<int64_t>(0, last_emit_close_time_);
+    if (upper < lower) return;
+    struct Closed {
+      int64_t end;
+      std::string key_bytes;
+      int64_t start;
+      KeyValue<Windowed<K>, VA> kv;
+    };
+    std::vector<Closed> closed;
+    {
+      auto it = store_->findAllSessions(lower, std::numeric_limits<int64_t>::max());
+      while (it.hasNext()) {
+        KeyValue<Windowed<K>, VA> kv = it.next();
+        const int64_t end = kv.key.window().end();
+        if (end > upper) continue;
+        std::string key_bytes;
+        store_->keySerde()->serialize(store_->name(), kv.key.key(), key_bytes);
+        const int64_t start = kv.key.window().start();
+        closed.push_back(Closed{end, std::move(key_bytes), start, std::move(kv)});
+      }
+    }
+    std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
+      if (a.end != b.end) return a.end < b.end;
+      if (a.start != b.start) return a.start < b.start;
+      return a.key_bytes < b.key_bytes;
+    });
+    for (Closed& c : closed) {
+      Change<VA> change;
+      change.newValue = std::move(c.kv.value);
+      this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.kv.key), std::move(change),
+                                                         c.end, record.headers()));
+    }
+    last_emit_close_time_ = close_time;
+  }
+
   Spec spec_;
+  int64_t emit_interval_ms_ = 1000;
+  int64_t next_time_to_emit_ = 0;
+  // The latest session end written (the store's observed stream time in Java).
+  int64_t max_end_written_ = -1;
+  // Not kept across restarts (Java keeps it in the committed offsets' metadata).
+  int64_t last_emit_close_time_ = -1;
   bool send_old_values_ = false;
   bool caching_ = false;
   int64_t observed_stream_time_ = -1;
@@ -312,6 +392,14 @@ class SessionWindowedKStream {
     return build<VA>(name, std::move(mi), std::move(initial), std::move(merge), std::move(step));
   }
 
+  // When results are forwarded: on every update (the default) or once per session when it
+  // closes (end < stream time - gap - grace; kstreams/emit_strategy.h). Returns a changed copy.
+  SessionWindowedKStream emitStrategy(const EmitStrategy& strategy) const {
+    SessionWindowedKStream copy = *this;
+    copy.emit_strategy_ = strategy;
+    return copy;
+  }
+
   const SessionWindows& windows() const { return windows_; }
 
  private:
@@ -346,18 +434,25 @@ class SessionWindowedKStream {
                               ": a key-value store supplier cannot hold sessions");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::SessionAggregateTableSpec<K, VA>>(mi.store_name);
+    auto table = std::make_shared<internal::SessionAggregateTableSpec<K, VA>>(
+        mi.store_name, windows_.gracePeriodMs() + windows_.inactivityGap());
     using Node = internal::SessionWindowAggregateNode<K, V, VA, Initial, Merge, Step>;
+    const bool on_close = emit_strategy_.type() == EmitStrategy::Type::kOnWindowClose;
     typename Node::Spec spec{mi.store_name,    windows_,        std::move(initial),
-                             std::move(merge), std::move(step), table};
+                             std::move(merge), std::move(step), table,
+                             on_close};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
         builder().topology(), name, {parent},
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           return std::make_unique<Node>(n, spec);
         });
-    // The store: retention = gap + grace, as Java's default.
-    const auto retention =
-        std::chrono::milliseconds(windows_.inactivityGap() + windows_.gracePeriodMs());
+    // The store: retention = gap + grace, as Java's default. For onWindowClose Java reads a
+    // time-ordered store whose range read filters nothing by retention: a closed session stays
+    // readable until its segment (max(retention / 2, 60 s)) is dropped. kstreams' session store
+    // hides sessions past the retention at once, so it is given one segment interval more.
+    const int64_t java_retention = windows_.inactivityGap() + windows_.gracePeriodMs();
+    const auto retention = std::chrono::milliseconds(
+        java_retention + (on_close ? std::max<int64_t>(java_retention / 2, 60'000) : 0));
     auto supplier = mi.spec.store_type == StoreType::kInMemory
                         ? Stores::inMemorySessionStore(mi.store_name, retention)
                         : Stores::persistentSessionStore(mi.store_name, retention);
@@ -380,6 +475,7 @@ class SessionWindowedKStream {
 
   KGroupedStream<K, V> grouped_;
   SessionWindows windows_;
+  EmitStrategy emit_strategy_ = EmitStrategy::onWindowUpdate();
 };
 
 template <typename K, typename V>

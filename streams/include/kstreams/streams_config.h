@@ -27,6 +27,9 @@
 //   __emit.interval.ms.kstreams.outer.join.spurious.results.fix__ [1000] Java's internal
 //                             config: wall-clock ms between scans of a stream-stream
 //                             left/outer join for records whose window closed unjoined
+//   __emit.interval.ms.kstreams.windowed.aggregation__ [1000] Java's internal config:
+//                             wall-clock ms between scans for closed windows of an
+//                             emitStrategy(onWindowClose) aggregation
 //   statestore.cache.max.bytes [10485760] record cache size (used by state stores)
 //   state.rocksdb.block.cache.bytes  [67108864] the one LRU block cache shared by every RocksDB
 //                             store of the instance; memtables are charged to it too, so this
@@ -108,6 +111,11 @@ class StreamsConfig {
   // scans.
   static constexpr const char* kOuterJoinEmitIntervalMs =
       "__emit.interval.ms.kstreams.outer.join.spurious.results.fix__";
+  // Java's internal EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION: how often (wall-clock ms)
+  // an emitStrategy(onWindowClose) aggregation looks for closed windows. 1000 by default; 0 in
+  // the TopologyTestDriver unless set.
+  static constexpr const char* kWindowedAggregationEmitIntervalMs =
+      "__emit.interval.ms.kstreams.windowed.aggregation__";
   static constexpr const char* kBufferedRecordsPerPartition = "buffered.records.per.partition";
 
   StreamsConfig() = default;
@@ -202,6 +210,7 @@ class StreamsConfig {
     int64_t max_task_idle_ms = 0;  // -1: never wait
     int64_t buffered_records_per_partition = 1000;
     std::optional<int64_t> outer_join_emit_interval_ms;  // unset: 1000 (0 in the test driver)
+    std::optional<int64_t> windowed_aggregation_emit_interval_ms;  // the same
     // librdkafka properties per client kind (prefixes stripped, common ones merged in).
     std::map<std::string, std::string> consumer_props, producer_props, admin_props;
   };

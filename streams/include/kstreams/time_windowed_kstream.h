@@ -36,9 +36,12 @@
 //
 // Session windows: kstreams/session_windowed_kstream.h.
 //
-// Not yet (issue 9 item 4): sliding windows, emitStrategy(onWindowClose),
-// suppress, Materialized retention and window-store suppliers (a key-value supplier throws
-// TopologyException).
+// emitStrategy(EmitStrategy::onWindowClose()) forwards each window once, when it closes
+// (kstreams/emit_strategy.h); KTable::suppress holds back a table's updates
+// (kstreams/suppressed.h); with onWindowClose a cache flush only writes the store.
+//
+// Not yet (issue 9 item 4): Materialized retention and window-store suppliers (a key-value
+// supplier throws TopologyException).
 //
 // Threads: build on one thread, like the rest of the DSL; each task runs its own processor.
 #pragma once
@@ -55,6 +58,7 @@
 #include <utility>
 #include <vector>
 
+#include "kstreams/emit_strategy.h"
 #include "kstreams/ktable.h"
 #include "kstreams/logging.h"
 #include "kstreams/stores.h"
@@ -90,7 +94,9 @@ class WindowValueGetter final : public ValueGetter<Windowed<K>, VA> {
 template <typename K, typename VA>
 class WindowAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
  public:
-  explicit WindowAggregateTableSpec(std::string store_name) : store_name_(std::move(store_name)) {}
+  WindowAggregateTableSpec(std::string store_name, int64_t grace_ms)
+      : store_name_(std::move(store_name)), grace_ms_(grace_ms) {}
+  std::optional<int64_t> windowCloseGraceMs() const override { return grace_ms_; }
   bool enableSendingOldValues(bool) override {
     this->send_old_values_ = true;
     return true;
@@ -103,6 +109,7 @@ class WindowAggregateTableSpec final : public TableSpec<Windowed<K>, VA> {
 
  private:
   std::string store_name_;
+  int64_t grace_ms_;
 };
 
 // Records dropped for closed windows, all tasks of the process (Java's dropped-records sensor,
@@ -125,6 +132,8 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
     Initial initial;
     Step step;
     std::shared_ptr<WindowAggregateTableSpec<K, VA>> table;
+    bool emit_on_window_close = false;
+    bool caching = false;  // Materialized asks for the record cache
   };
   TimeWindowAggregateNode(std::string name, const Spec& spec)
       : StatefulNode<K, V, Windowed<K>, Change<VA>>(std::move(name)), spec_(spec) {}
@@ -138,18 +147,25 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
                               " is not a timestamped window store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
-    // With a record cache, updates go downstream when the cache flushes them, one per window
-    // (Java's TimestampedCacheFlushListener: the value's timestamp, the write's headers).
-    caching_ = store_->setCacheFlushListener(
-        [this](typename TimestampedWindowStore<K, VA>::FlushedChange&& c) {
-          const int64_t ts = c.value ? c.value->timestamp : c.timestamp;
-          Change<VA> change;
-          if (c.value) change.newValue = std::move(c.value->value);
-          if (c.old_value) change.oldValue = std::move(c.old_value->value);
-          this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
-                                                             ts, std::move(c.headers)));
-        },
-        send_old_values_);
+    emit_interval_ms_ = task.windowedAggregationEmitIntervalMs();
+    if (!spec_.emit_on_window_close) {
+      // With a record cache, updates go downstream when the cache flushes them, one per window
+      // (Java's TimestampedCacheFlushListener: the value's timestamp, the write's headers).
+      caching_ = store_->setCacheFlushListener(
+          [this](typename TimestampedWindowStore<K, VA>::FlushedChange&& c) {
+            const int64_t ts = c.value ? c.value->timestamp : c.timestamp;
+            Change<VA> change;
+            if (c.value) change.newValue = std::move(c.value->value);
+            if (c.old_value) change.oldValue = std::move(c.old_value->value);
+            this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
+                                                               ts, std::move(c.headers)));
+          },
+          send_old_values_);
+    } else {
+      // onWindowClose forwards final results itself: a flush only writes the store below.
+      cached_ = store_->setCacheFlushListener(
+          [](typename TimestampedWindowStore<K, VA>::FlushedChange&&) {}, false);
+    }
   }
 
   void process(Record<K, V> record) override {
@@ -158,9 +174,26 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       return;
     }
     TaskContext::RecordContextScope scope(*this->task_, record.timestamp(), &record.headers());
-    const int64_t timestamp = record.timestamp();
-    observed_stream_time_ = std::max(observed_stream_time_, timestamp);
+    observed_stream_time_ = std::max(observed_stream_time_, record.timestamp());
     const int64_t close_time = observed_stream_time_ - spec_.windows.gracePeriodMs();
+    if (!spec_.emit_on_window_close) {
+      updateWindows(record, close_time);
+    } else if (cached_) {
+      // Java's record cache holds this record's writes until the commit: the closed windows it
+      // reads come from the store as it was before them (whose retention has not moved yet).
+      // The windows this record updates are open, so none of them is read either way.
+      maybeForwardFinalResult(record, close_time);
+      updateWindows(record, close_time);
+    } else {
+      updateWindows(record, close_time);
+      maybeForwardFinalResult(record, close_time);
+    }
+  }
+
+ private:
+  // Updates the record's open windows, forwarding each update unless emitting on close.
+  void updateWindows(const Record<K, V>& record, int64_t close_time) {
+    const int64_t timestamp = record.timestamp();
     for (const auto& [start, window] : spec_.windows.windowsFor(timestamp)) {
       if (window.end() <= close_time) {
         droppedLateRecordsCounter().fetch_add(1);
@@ -188,7 +221,7 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
       } else {
         store_->put(record.key(), std::nullopt, start);
       }
-      if (caching_) continue;
+      if (caching_ || spec_.emit_on_window_close) continue;
       Change<VA> change;
       change.newValue = std::move(new_agg);
       if (send_old_values_) change.oldValue = std::move(old_agg);
@@ -197,8 +230,67 @@ class TimeWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, Cha
     }
   }
 
- private:
+  // Java's AbstractKStreamTimeWindowAggregateProcessor#maybeForwardFinalResult for TimeWindows:
+  // forwards every window with start in (last emitted close time - size, close time - size],
+  // at most once per emit interval, when the close time has moved on.
+  void maybeForwardFinalResult(const Record<K, V>& record, int64_t close_time) {
+    const int64_t now = this->task_->wallClockMs();
+    if (now < next_time_to_emit_) return;
+    next_time_to_emit_ = now + emit_interval_ms_;
+    if (last_emit_close_time_ != -1 && last_emit_close_time_ >= close_time) return;
+    const int64_t size = spec_.windows.size();
+    const int64_t upper = close_time - size;
+    if (upper < 0) return;  // no window has closed yet
+    const int64_t lower =
+        last_emit_close_time_ == -1 ? 0 : std::max<int64_t>(0, last_emit_close_time_ - size) + 1;
+    if (last_emit_close_time_ != -1 && sameWindows(upper, lower - 1)) return;
+    // Java reads a time-ordered store: windows by start, then by serialized key.
+    struct Closed {
+      int64_t start;
+      std::string key_bytes;
+      KeyValue<Windowed<K>, ValueAndTimestamp<VA>> kv;
+    };
+    std::vector<Closed> closed;
+    {
+      auto it = store_->fetchAll(lower, upper);
+      while (it.hasNext()) {
+        KeyValue<Windowed<K>, ValueAndTimestamp<VA>> kv = it.next();
+        std::string key_bytes;
+        store_->keySerde()->serialize(store_->name(), kv.key.key(), key_bytes);
+        const int64_t start = kv.key.window().start();
+        closed.push_back(Closed{start, std::move(key_bytes), std::move(kv)});
+      }
+    }
+    std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
+      return a.start != b.start ? a.start < b.start : a.key_bytes < b.key_bytes;
+    });
+    for (Closed& c : closed) {
+      Change<VA> change;
+      const int64_t ts = c.kv.value.timestamp;
+      change.newValue = std::move(c.kv.value.value);
+      this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.kv.key), std::move(change), ts,
+                                                         record.headers()));
+    }
+    last_emit_close_time_ = close_time;
+  }
+  // Whether times a and b fall in the same windows (Java's shouldRangeFetch check).
+  bool sameWindows(int64_t a, int64_t b) const {
+    const auto wa = spec_.windows.windowsFor(a);
+    const auto wb = spec_.windows.windowsFor(b);
+    if (wa.size() != wb.size()) return false;
+    for (auto i = wa.begin(), j = wb.begin(); i != wa.end(); ++i, ++j) {
+      if (i->first != j->first) return false;
+    }
+    return true;
+  }
+
   Spec spec_;
+  bool cached_ = false;
+  int64_t emit_interval_ms_ = 1000;
+  int64_t next_time_to_emit_ = 0;
+  // Not kept across restarts (Java keeps it in the committed offsets' metadata): after a
+  // restart, windows closed before it may be forwarded again.
+  int64_t last_emit_close_time_ = -1;
   bool send_old_values_ = false;
   bool caching_ = false;
   int64_t observed_stream_time_ = -1;
@@ -300,6 +392,14 @@ class TimeWindowedKStream {
     return build<VA>(name, std::move(mi), std::move(initial), std::move(step));
   }
 
+  // When results are forwarded: on every update (the default) or once per window when it
+  // closes (kstreams/emit_strategy.h). Returns a changed copy.
+  TimeWindowedKStream emitStrategy(const EmitStrategy& strategy) const {
+    TimeWindowedKStream copy = *this;
+    copy.emit_strategy_ = strategy;
+    return copy;
+  }
+
   const TimeWindows& windows() const { return windows_; }
 
  private:
@@ -331,16 +431,22 @@ class TimeWindowedKStream {
                               ": a key-value store supplier cannot hold windows");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name);
+    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(
+        mi.store_name, windows_.gracePeriodMs());
     using Node = internal::TimeWindowAggregateNode<K, V, VA, Initial, Step>;
-    typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
+    const bool on_close = emit_strategy_.type() == EmitStrategy::Type::kOnWindowClose;
+    typename Node::Spec spec{mi.store_name, windows_, std::move(initial),     std::move(step),
+                             table,         on_close, mi.spec.caching_enabled};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
         builder().topology(), name, {parent},
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           return std::make_unique<Node>(n, spec);
         });
-    // The store: retention = size + grace, as Java's default.
-    const auto retention = std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs());
+    // The store: retention = size + grace, as Java's default. For onWindowClose Java uses a
+    // time-ordered store, whose reads keep windows starting at (latest start - retention), one
+    // millisecond more than kstreams' window store keeps: the last closed window is read there.
+    const auto retention =
+        std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs() + (on_close ? 1 : 0));
     const auto size = std::chrono::milliseconds(windows_.size());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
@@ -366,6 +472,7 @@ class TimeWindowedKStream {
 
   KGroupedStream<K, V> grouped_;
   TimeWindows windows_;
+  EmitStrategy emit_strategy_ = EmitStrategy::onWindowUpdate();
 };
 
 template <typename K, typename V>

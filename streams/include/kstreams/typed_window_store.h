@@ -341,6 +341,14 @@ class SessionStore : public StateStore {
                                       earliest_session_end, latest_session_start),
         "backwardFindSessions");
   }
+  // The sessions of every key that end at or after earliest_session_end and start at or before
+  // latest_session_start.
+  KeyValueIterator<Windowed<K>, AGG> findAllSessions(int64_t earliest_session_end,
+                                                     int64_t latest_session_start) const {
+    return sessions(session_.findSessions(std::nullopt, std::nullopt, earliest_session_end,
+                                          latest_session_start),
+                    "findSessions");
+  }
   // The aggregate of exactly the session [start, end] of `key`, or nullopt.
   std::optional<AGG> fetchSession(const K& key, int64_t start, int64_t end) const {
     auto v = session_.fetchSession(serializeKey(key), start, end);

@@ -72,6 +72,8 @@ struct TaskEnv {
   std::function<int64_t()> wall_clock_ms;
   // See TaskContext::outerJoinEmitIntervalMs().
   int64_t outer_join_emit_interval_ms = 1000;
+  // See TaskContext::windowedAggregationEmitIntervalMs().
+  int64_t windowed_aggregation_emit_interval_ms = 1000;
   // The stream thread's record cache (statestore.cache.max.bytes, shared by its tasks). Null:
   // the task makes its own, of config->cache_max_bytes. Either way a bound of 0 disables
   // caching, as in Kafka Streams.
@@ -199,6 +201,12 @@ class StreamTask final : public TaskContext, private CacheContextProvider {
   int64_t wallClockMs() const override { return env_.wall_clock_ms(); }
   int64_t streamTimeMs() const override { return stream_time_ms_; }
   int64_t outerJoinEmitIntervalMs() const override { return env_.outer_join_emit_interval_ms; }
+  int64_t windowedAggregationEmitIntervalMs() const override {
+    return env_.windowed_aggregation_emit_interval_ms;
+  }
+  bool recordCacheEnabled() const override {
+    return env_.config != nullptr && env_.config->cache_max_bytes > 0;
+  }
   void requestCommit() override { commit_requested_ = true; }
   Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,
                        PunctuationType type, Punctuator callback) override;

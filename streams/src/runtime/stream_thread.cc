@@ -672,6 +672,8 @@ void StreamThread::createTasks(const rd_kafka_topic_partition_list_t* partitions
   env.sender = collector_.get();
   env.wall_clock_ms = &wallClockMs;
   env.outer_join_emit_interval_ms = options_.config->outer_join_emit_interval_ms.value_or(1000);
+  env.windowed_aggregation_emit_interval_ms =
+      options_.config->windowed_aggregation_emit_interval_ms.value_or(1000);
   env.cache = cache_.get();
   env.rocksdb_resources = options_.rocksdb_resources;
   std::vector<std::pair<std::string, int32_t>> taken_over;  // changelog partitions of new tasks

@@ -37,9 +37,12 @@ class TestDriverCore final : public RecordSender {
     env.config = &resolved_;
     env.sender = this;
     env.wall_clock_ms = [this] { return wall_clock_ms_; };
-    // Kafka's TopologyTestDriver sets the outer-join emit interval to 0 unless configured:
-    // every record whose timestamp is the stream time scans for closed windows.
+    // Kafka's TopologyTestDriver sets Java's internal emit intervals to 0 unless configured: a
+    // stream-stream outer join scans for closed windows on every record at stream time, and
+    // onWindowClose looks for closed windows on every record.
     env.outer_join_emit_interval_ms = resolved_.outer_join_emit_interval_ms.value_or(0);
+    env.windowed_aggregation_emit_interval_ms =
+        resolved_.windowed_aggregation_emit_interval_ms.value_or(0);
     env.cache = cache_.get();
     // The driver honours the RocksDB memory settings and options hook like KafkaStreams does.
     state::RocksDbMemoryConfig memory;

@@ -112,6 +112,11 @@ class TableSpec {
   virtual bool enableSendingOldValues(bool force_materialization) = 0;
   // Java's KTableImpl#valueGetterSupplier (materializes a source table).
   virtual ValueGetterSupplier<K, V> valueGetterSupplier() = 0;
+  // The grace after which the windows of this table close (Java's
+  // GraphGraceSearchUtil#findAndVerifyWindowGrace: a windowed aggregation's grace, plus the
+  // inactivity gap for sessions, found through filters and mapValues); nullopt when the table
+  // does not come from a windowed aggregation. KTable::suppress(untilWindowCloses) needs it.
+  virtual std::optional<int64_t> windowCloseGraceMs() const { return std::nullopt; }
   bool sendOldValues() const { return send_old_values_; }
 
  protected:
@@ -201,6 +206,10 @@ class FilterTableSpec final : public TableSpec<K, V> {
   bool negate() const { return negate_; }
   const std::optional<std::string>& queryableStore() const { return queryable_store_; }
 
+  std::optional<int64_t> windowCloseGraceMs() const override {
+    return parent_->windowCloseGraceMs();
+  }
+
  private:
   TableSpecPtr<K, V> parent_;
   Pred predicate_;
@@ -276,6 +285,10 @@ class MapValuesTableSpec final : public TableSpec<K, VR> {
 
   const F& mapper() const { return mapper_; }
   const std::optional<std::string>& queryableStore() const { return queryable_store_; }
+
+  std::optional<int64_t> windowCloseGraceMs() const override {
+    return parent_->windowCloseGraceMs();
+  }
 
  private:
   TableSpecPtr<K, V> parent_;

@@ -95,6 +95,12 @@ class TaskContext {
   // internal __emit.interval.ms.kstreams.outer.join.spurious.results.fix__, 1000 by default and
   // 0 in the TopologyTestDriver (as Kafka's).
   virtual int64_t outerJoinEmitIntervalMs() const { return 1000; }
+  // How often (wall-clock ms) a windowed aggregation with EmitStrategy::onWindowClose() looks
+  // for closed windows: Java's internal __emit.interval.ms.kstreams.windowed.aggregation__, 1000
+  // by default and 0 in the TopologyTestDriver (as Kafka's).
+  virtual int64_t windowedAggregationEmitIntervalMs() const { return 1000; }
+  // Whether stores built with caching get the record cache (statestore.cache.max.bytes > 0).
+  virtual bool recordCacheEnabled() const { return false; }
   virtual void requestCommit() = 0;
   // ProcessorContextBase::schedule for the processor of node `node`.
   virtual Cancellable schedule(const std::string& node, std::chrono::milliseconds interval,

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.Joined;
@@ -24,6 +25,8 @@ import org.apache.kafka.streams.kstream.Printed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.Suppressed.BufferConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -707,6 +710,113 @@ final class Families {
                 .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v)
                 .toStream()
                 .to("out", OUT_S));
+    add(
+        "suppress-windowed-untilWindowCloses",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+                .count(wstore("sup-win-store", L))
+                .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "suppress-hopping-untilWindowCloses",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(3))
+                        .advanceBy(Duration.ofMillis(5)))
+                .count(wstore("sup-hop-store", L))
+                .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()).withName("final"))
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "suppress-session-untilWindowCloses",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .count(sstore("sup-sess-store", L))
+                .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
+                .toStream()
+                .to("out", outSessions(L)));
+    add(
+        "suppress-untilTimeLimit-emitEarly",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .count(store("sup-limit-store", L))
+                .suppress(
+                    Suppressed.untilTimeLimit(
+                        Duration.ofMillis(5), BufferConfig.maxRecords(2).emitEarlyWhenFull()))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "suppress-untilTimeLimit-maxBytes",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .count(store("sup-bytes-store", L))
+                .suppress(
+                    Suppressed.untilTimeLimit(
+                        Duration.ofMillis(8), BufferConfig.maxBytes(200).emitEarlyWhenFull()))
+                .toStream()
+                .to("out", OUT_L));
+    add(
+        "suppress-table-filter-untilTimeLimit",
+        b ->
+            b.table("in", IN)
+                .filter(Families::evenLength)
+                .suppress(
+                    Suppressed.untilTimeLimit(Duration.ofMillis(3), BufferConfig.unbounded())
+                        .withName("lim"))
+                .toStream()
+                .to("out", OUT_S));
+    add(
+        "windowedBy-count-onWindowClose",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(wstore("win-close-store", L))
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "windowedBy-hopping-reduce-onWindowClose",
+        b ->
+            in(b)
+                .filter((k, v) -> !nz(v).isEmpty())
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(3))
+                        .advanceBy(Duration.ofMillis(5)))
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .reduce((a, v) -> a + "|" + nz(v), wstore("win-close-red-store", S))
+                .toStream()
+                .to("out", outWindowed(S)));
+    add(
+        "windowedBy-onWindowUpdate",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
+                .emitStrategy(EmitStrategy.onWindowUpdate())
+                .count(wstore("win-update-store", L))
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "sessionWindowedBy-count-onWindowClose",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(sessionWindows())
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(sstore("sess-close-store", L))
+                .toStream()
+                .to("out", outSessions(L)));
   }
 
   private Families() {}
