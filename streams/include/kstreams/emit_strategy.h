@@ -15,7 +15,8 @@
 // serialized key. Session windows (SessionWindowedKStream::emitStrategy) close once their end <
 // stream time - gap - grace and are forwarded by end, then start, then key, with their end as
 // timestamp. The check runs at most once per windowed-aggregation emit interval of wall clock
-// (1 s; every record in the TopologyTestDriver), as in Kafka Streams.
+// (1 s by default, StreamsConfig::kWindowedAggregationEmitIntervalMs; every record in the
+// TopologyTestDriver), as in Kafka Streams.
 //
 // Immutable value; any thread.
 #pragma once
