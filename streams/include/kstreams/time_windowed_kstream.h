@@ -50,6 +50,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -325,8 +326,18 @@ class TimeWindowedKStream {
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           return std::make_unique<Node>(n, spec);
         });
-    // The store: retention = size + grace, as Java's default.
-    const auto retention = std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs());
+    // The store: retention = size + grace unless Materialized says more (Java's
+    // WindowStoreMaterializer, with its message).
+    const int64_t needed = windows_.size() + windows_.gracePeriodMs();
+    const auto retention = mi.spec.retention.value_or(std::chrono::milliseconds(needed));
+    if (needed > retention.count()) {
+      throw std::invalid_argument(
+          "The retention period of the window store " + mi.store_name +
+          " must be no smaller than its window size plus the grace period. Got size=[" +
+          std::to_string(windows_.size()) + "], grace=[" +
+          std::to_string(windows_.gracePeriodMs()) + "], retention=[" +
+          std::to_string(retention.count()) + "]");
+    }
     const auto size = std::chrono::milliseconds(windows_.size());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
