@@ -116,7 +116,7 @@ TEST(SlidingWindowedDsl, ReduceAndAggregateSkipNullValues) {
       builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String())).groupByKey();
   auto windows = SlidingWindows::ofTimeDifferenceAndGrace(milliseconds(10), milliseconds(5));
   grouped.windowedBy(windows)
-      .reduce([](Str agg, const Str& v) { return agg + v; }, Named("concat"))
+      .reduce([](Str agg, const Str& v) { return agg + v; }, Named::as("concat"))
       .toStream()
       .to("reduced", Produced(WindowedSerdes::timeWindowedSerdeFrom<Str>(Serdes::String(), 10),
                               Serdes::String()));
@@ -147,7 +147,7 @@ TEST(SlidingWindowedDsl, RetentionBelowWhatTheWindowsNeedThrowsJavasMessage) {
   StreamsBuilder builder;
   auto grouped =
       builder.stream<Str, Str>("input", Consumed(Serdes::String(), Serdes::String())).groupByKey();
-  EXPECT_THROW(Materialized<Str, int64_t>::as("x").withRetention(milliseconds(-1)),
+  EXPECT_THROW((Materialized<Str, int64_t>::as("x").withRetention(milliseconds(-1))),
                std::invalid_argument);
   try {
     grouped.windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(milliseconds(10), milliseconds(3)))

@@ -356,6 +356,8 @@ class KTable {
   friend class TimeWindowedKStream;
   template <typename, typename>
   friend class SessionWindowedKStream;
+  template <typename, typename>
+  friend class SlidingWindowedKStream;
   friend class StreamsBuilder;
 
   KTable(internal::InternalStreamsBuilder* builder, std::string name, SerdePtr<K> key_serde,
