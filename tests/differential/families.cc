@@ -310,6 +310,17 @@ std::vector<Family> makeFamilies() {
         .toStream()
         .to("out", outWindowed(Serdes::Int64()));
   });
+  // A time difference beyond every input timestamp: all records go through Java's processEarly
+  // (one shared window [0, timeDifference], right windows created as later records come).
+  add("slidingWindowedBy-count-early", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(1010),
+                                                             std::chrono::milliseconds(3)))
+        .count(store("slide-early-store", Serdes::Int64()).withCachingDisabled())
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
   add("slidingWindowedBy-reduce", one, {out, changelog("slide-reduce-store", Encoding::kString)},
       [](StreamsBuilder& b) {
         stream(b)

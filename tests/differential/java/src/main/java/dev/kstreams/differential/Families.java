@@ -343,6 +343,17 @@ final class Families {
                 .toStream()
                 .to("out", outWindowed(L)));
     add(
+        "slidingWindowedBy-count-early",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    SlidingWindows.ofTimeDifferenceAndGrace(
+                        Duration.ofMillis(1010), Duration.ofMillis(3)))
+                .count(wstore("slide-early-store", L).withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
         "slidingWindowedBy-reduce",
         b ->
             in(b)
