@@ -403,17 +403,9 @@ class SlidingWindowedKStream {
       throw TopologyException("windowed aggregation " + name +
                               ": a key-value store supplier cannot hold windows");
     }
-    const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name);
-    using Node = internal::SlidingWindowAggregateNode<K, V, VA, Initial, Step>;
-    typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
-    internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
-        builder().topology(), name, {parent},
-        [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
-          return std::make_unique<Node>(n, spec);
-        });
     // Java's default retention: every window a new right window may need to be built from
     // starts at or after t - 2 * timeDifference.
+    // Checked before any node is added, so a failed call leaves the topology as it was.
     const int64_t needed = 2 * windows_.timeDifferenceMs() + windows_.gracePeriodMs();
     const auto retention = mi.spec.retention.value_or(std::chrono::milliseconds(needed));
     if (needed > retention.count()) {
@@ -425,6 +417,15 @@ class SlidingWindowedKStream {
           std::to_string(windows_.gracePeriodMs()) + "], retention=[" +
           std::to_string(retention.count()) + "]");
     }
+    const std::string parent = grouped_.aggregationParent(mi.store_name);
+    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name);
+    using Node = internal::SlidingWindowAggregateNode<K, V, VA, Initial, Step>;
+    typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
+    internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(
+        builder().topology(), name, {parent},
+        [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
+          return std::make_unique<Node>(n, spec);
+        });
     const auto size = std::chrono::milliseconds(windows_.timeDifferenceMs());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
