@@ -20,6 +20,7 @@
 #include "kstreams/processor.h"
 #include "kstreams/serdes.h"
 #include "kstreams/session_windows.h"
+#include "kstreams/sliding_windows.h"
 #include "kstreams/suppressed.h"
 #include "kstreams/time_windows.h"
 #include "kstreams/timestamp_extractor.h"
@@ -286,6 +287,72 @@ std::vector<Family> makeFamilies() {
                          return agg + 1 + static_cast<int64_t>(v.size());
                        },
                        store("win-agg-store", Serdes::Int64()))
+            .toStream()
+            .to("out", outWindowed(Serdes::Int64()));
+      });
+  // ---- SlidingWindowedKStream (caching disabled on both sides: kstreams' sliding aggregation
+  // does not use the record cache yet; null values are skipped, as Kafka Streams does) ----
+  add("slidingWindowedBy-count", one, {out_long, changelog("slide-count-store", Encoding::kLong)},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .groupByKey(grouped())
+            .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
+                                                                 std::chrono::milliseconds(5)))
+            .count(store("slide-count-store", Serdes::Int64()).withCachingDisabled())
+            .toStream()
+            .to("out", outWindowed(Serdes::Int64()));
+      });
+  add("slidingWindowedBy-count-nograce", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(SlidingWindows::ofTimeDifferenceWithNoGrace(std::chrono::milliseconds(5)))
+        .count(Materialized<Str, int64_t>(S(), Serdes::Int64()).withCachingDisabled())
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
+  // A time difference beyond every input timestamp: all records go through Java's processEarly
+  // (one shared window [0, timeDifference], right windows created as later records come).
+  add("slidingWindowedBy-count-early", one, {out_long}, [](StreamsBuilder& b) {
+    stream(b)
+        .groupByKey(grouped())
+        .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(1010),
+                                                             std::chrono::milliseconds(3)))
+        .count(store("slide-early-store", Serdes::Int64()).withCachingDisabled())
+        .toStream()
+        .to("out", outWindowed(Serdes::Int64()));
+  });
+  add("slidingWindowedBy-reduce", one, {out, changelog("slide-reduce-store", Encoding::kString)},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .groupByKey(grouped())
+            .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
+                                                                 std::chrono::milliseconds(20)))
+            .reduce([](Str a, const Str& v) { return a + "|" + v; },
+                    store("slide-reduce-store", S()).withCachingDisabled())
+            .toStream()
+            .to("out", outWindowed(S()));
+      });
+  add("slidingWindowedBy-aggregate", one, {out_long, changelog("slide-agg-store", Encoding::kLong)},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .groupByKey(grouped())
+            .windowedBy(SlidingWindows::ofTimeDifferenceWithNoGrace(std::chrono::milliseconds(10)))
+            .aggregate([] { return int64_t{0}; },
+                       [](const Str&, const Str& v, int64_t agg) {
+                         return agg + 1 + static_cast<int64_t>(v.size());
+                       },
+                       store("slide-agg-store", Serdes::Int64()).withCachingDisabled())
+            .toStream()
+            .to("out", outWindowed(Serdes::Int64()));
+      });
+  add("groupBy-slidingWindowedBy-count", one,
+      {out_long, changelog("gbs-count-store", Encoding::kLong), repartition("gbs")},
+      [](StreamsBuilder& b) {
+        stream(b)
+            .groupBy([](const Str&, const Str& v) { return v; }, grouped("gbs"))
+            .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
+                                                                 std::chrono::milliseconds(5)))
+            .count(store("gbs-count-store", Serdes::Int64()).withCachingDisabled())
             .toStream()
             .to("out", outWindowed(Serdes::Int64()));
       });

@@ -37,6 +37,7 @@
 // between the tasks that print through it.
 #pragma once
 
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -44,6 +45,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -403,6 +405,9 @@ struct MaterializedSpec {
   bool logging_enabled = true;
   std::map<std::string, std::string> log_config;
   bool caching_enabled = true;
+  // Windowed aggregations only: how long the window store keeps windows (Java's retention());
+  // unset: the aggregation's default.
+  std::optional<std::chrono::milliseconds> retention;
 };
 }  // namespace internal
 
@@ -458,6 +463,17 @@ class MaterializedBase {
   Self withCachingDisabled() const {
     Self m = self();
     m.spec_.caching_enabled = false;
+    return m;
+  }
+
+  // How long a windowed aggregation's store keeps windows (Java's withRetention). At least the
+  // windows' size plus grace (sliding windows: 2 * time difference plus grace), or the
+  // aggregation throws std::invalid_argument. Ignored by non-windowed stores.
+  // Throws std::invalid_argument for a negative retention.
+  Self withRetention(std::chrono::milliseconds retention) const {
+    if (retention.count() < 0) throw std::invalid_argument("Retention must not be negative.");
+    Self m = self();
+    m.spec_.retention = retention;
     return m;
   }
 

@@ -67,6 +67,7 @@
 #include "kstreams/kstream.h"
 #include "kstreams/serdes.h"
 #include "kstreams/session_windows.h"
+#include "kstreams/sliding_windows.h"
 #include "kstreams/time_windows.h"
 #include "kstreams/typed_key_value_store.h"
 
@@ -112,6 +113,8 @@ class TimeWindowedKStream;  // kstreams/time_windowed_kstream.h
 template <typename K, typename V>
 class SessionWindowedKStream;  // kstreams/session_windowed_kstream.h
 class Suppressed;              // kstreams/suppressed.h
+template <typename K, typename V>
+class SlidingWindowedKStream;  // kstreams/sliding_windowed_kstream.h
 
 // A grouped stream, ready for an aggregation (Java's KGroupedStream). Made by
 // KStream::groupByKey() / groupBy().
@@ -170,6 +173,8 @@ class KGroupedStream {
   TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const;
   // Aggregations per key and session (kstreams/session_windowed_kstream.h).
   SessionWindowedKStream<K, V> windowedBy(const SessionWindows& windows) const;
+  // Aggregations per key and sliding window (kstreams/sliding_windowed_kstream.h).
+  SlidingWindowedKStream<K, V> windowedBy(const SlidingWindows& windows) const;
 
   // ---- Introspection ----
   const std::string& name() const { return name_; }
@@ -182,6 +187,7 @@ class KGroupedStream {
   friend class KStream;
   friend class TimeWindowedKStream<K, V>;
   friend class SessionWindowedKStream<K, V>;
+  friend class SlidingWindowedKStream<K, V>;
 
   // Shared by copies of one grouped stream: the repartition made for a named Grouped, which
   // later aggregations of the same grouped stream reuse (as Java does).
@@ -357,6 +363,8 @@ class KTable {
   friend class TimeWindowedKStream;
   template <typename, typename>
   friend class SessionWindowedKStream;
+  template <typename, typename>
+  friend class SlidingWindowedKStream;
   friend class StreamsBuilder;
 
   KTable(internal::InternalStreamsBuilder* builder, std::string name, SerdePtr<K> key_serde,
@@ -1016,5 +1024,6 @@ KTable<K, VA> KGroupedTable<K, V>::doAggregate(const Named& named, std::string_v
 }  // namespace kstreams
 
 #include "kstreams/session_windowed_kstream.h"  // IWYU pragma: export
+#include "kstreams/sliding_windowed_kstream.h"  // IWYU pragma: export
 #include "kstreams/suppressed.h"                // IWYU pragma: export
 #include "kstreams/time_windowed_kstream.h"     // IWYU pragma: export

@@ -53,6 +53,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -430,6 +431,19 @@ class TimeWindowedKStream {
       throw TopologyException("windowed aggregation " + name +
                               ": a key-value store supplier cannot hold windows");
     }
+    // The store: retention = size + grace unless Materialized says more (Java's
+    // WindowStoreMaterializer, with its message).
+    // Checked before any node is added, so a failed call leaves the topology as it was.
+    const int64_t needed = windows_.size() + windows_.gracePeriodMs();
+    const auto retention = mi.spec.retention.value_or(std::chrono::milliseconds(needed));
+    if (needed > retention.count()) {
+      throw std::invalid_argument(
+          "The retention period of the window store " + mi.store_name +
+          " must be no smaller than its window size plus the grace period. Got size=[" +
+          std::to_string(windows_.size()) + "], grace=[" +
+          std::to_string(windows_.gracePeriodMs()) + "], retention=[" +
+          std::to_string(retention.count()) + "]");
+    }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
     auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(
         mi.store_name, windows_.gracePeriodMs());
@@ -442,16 +456,15 @@ class TimeWindowedKStream {
         [spec](const std::string& n) -> std::unique_ptr<internal::NodeInstance> {
           return std::make_unique<Node>(n, spec);
         });
-    // The store: retention = size + grace, as Java's default. For onWindowClose Java uses a
-    // time-ordered store, whose reads keep windows starting at (latest start - retention), one
-    // millisecond more than kstreams' window store keeps: the last closed window is read there.
-    const auto retention =
-        std::chrono::milliseconds(windows_.size() + windows_.gracePeriodMs() + (on_close ? 1 : 0));
+    // For onWindowClose Java uses a time-ordered store, whose reads keep windows starting at
+    // (latest start - retention), one millisecond more than kstreams' window store keeps: the
+    // last closed window is read there.
+    const auto store_retention = retention + std::chrono::milliseconds(on_close ? 1 : 0);
     const auto size = std::chrono::milliseconds(windows_.size());
     auto supplier =
         mi.spec.store_type == StoreType::kInMemory
-            ? Stores::inMemoryWindowStore(mi.store_name, retention, size, false)
-            : Stores::persistentTimestampedWindowStore(mi.store_name, retention, size, false);
+            ? Stores::inMemoryWindowStore(mi.store_name, store_retention, size, false)
+            : Stores::persistentTimestampedWindowStore(mi.store_name, store_retention, size, false);
     auto store = Stores::timestampedWindowStoreBuilder<K, VA>(std::move(supplier), mi.key_serde,
                                                               mi.value_serde);
     if (mi.spec.logging_enabled) {

@@ -29,6 +29,7 @@ import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.Suppressed.BufferConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
@@ -317,6 +318,75 @@ final class Families {
                 .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(20)))
                 .aggregate(
                     () -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), wstore("win-agg-store", L))
+                .toStream()
+                .to("out", outWindowed(L)));
+    // ---- SlidingWindowedKStream (caching disabled, see families.cc) ----
+    add(
+        "slidingWindowedBy-count",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    SlidingWindows.ofTimeDifferenceAndGrace(
+                        Duration.ofMillis(10), Duration.ofMillis(5)))
+                .count(wstore("slide-count-store", L).withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "slidingWindowedBy-count-nograce",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(5)))
+                .count(
+                    Materialized.<String, Long, WindowStore<Bytes, byte[]>>with(S, L)
+                        .withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "slidingWindowedBy-count-early",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    SlidingWindows.ofTimeDifferenceAndGrace(
+                        Duration.ofMillis(1010), Duration.ofMillis(3)))
+                .count(wstore("slide-early-store", L).withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "slidingWindowedBy-reduce",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(
+                    SlidingWindows.ofTimeDifferenceAndGrace(
+                        Duration.ofMillis(10), Duration.ofMillis(20)))
+                .reduce(
+                    (a, v) -> a + "|" + nz(v), wstore("slide-reduce-store", S).withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(S)));
+    add(
+        "slidingWindowedBy-aggregate",
+        b ->
+            in(b)
+                .groupByKey(Grouped.with(S, S))
+                .windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(10)))
+                .aggregate(
+                    () -> 0L,
+                    (k, v, agg) -> agg + 1 + nz(v).length(),
+                    wstore("slide-agg-store", L).withCachingDisabled())
+                .toStream()
+                .to("out", outWindowed(L)));
+    add(
+        "groupBy-slidingWindowedBy-count",
+        b ->
+            in(b)
+                .groupBy((k, v) -> nz(v), Grouped.with("gbs", S, S))
+                .windowedBy(
+                    SlidingWindows.ofTimeDifferenceAndGrace(
+                        Duration.ofMillis(10), Duration.ofMillis(5)))
+                .count(wstore("gbs-count-store", L).withCachingDisabled())
                 .toStream()
                 .to("out", outWindowed(L)));
     // ---- SessionWindowedKStream (caching as the mode says, see families.cc) ----
