@@ -290,15 +290,15 @@ std::vector<Family> makeFamilies() {
             .toStream()
             .to("out", outWindowed(Serdes::Int64()));
       });
-  // ---- SlidingWindowedKStream (caching disabled on both sides: kstreams' sliding aggregation
-  // does not use the record cache yet; null values are skipped, as Kafka Streams does) ----
+  // ---- SlidingWindowedKStream (count, reduce and the groupBy count cached as the mode says, the
+  // others with caching disabled; null values are skipped, as Kafka Streams does) ----
   add("slidingWindowedBy-count", one, {out_long, changelog("slide-count-store", Encoding::kLong)},
       [](StreamsBuilder& b) {
         stream(b)
             .groupByKey(grouped())
             .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
                                                                  std::chrono::milliseconds(5)))
-            .count(store("slide-count-store", Serdes::Int64()).withCachingDisabled())
+            .count(store("slide-count-store", Serdes::Int64()))
             .toStream()
             .to("out", outWindowed(Serdes::Int64()));
       });
@@ -328,7 +328,7 @@ std::vector<Family> makeFamilies() {
             .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
                                                                  std::chrono::milliseconds(20)))
             .reduce([](Str a, const Str& v) { return a + "|" + v; },
-                    store("slide-reduce-store", S()).withCachingDisabled())
+                    store("slide-reduce-store", S()))
             .toStream()
             .to("out", outWindowed(S()));
       });
@@ -352,7 +352,7 @@ std::vector<Family> makeFamilies() {
             .groupBy([](const Str&, const Str& v) { return v; }, grouped("gbs"))
             .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(10),
                                                                  std::chrono::milliseconds(5)))
-            .count(store("gbs-count-store", Serdes::Int64()).withCachingDisabled())
+            .count(store("gbs-count-store", Serdes::Int64()))
             .toStream()
             .to("out", outWindowed(Serdes::Int64()));
       });
@@ -810,7 +810,7 @@ std::vector<Family> makeFamilies() {
     stream(b)
         .groupByKey(grouped())
         .windowedBy(sessionWindows())
-        .count(store("sup-sess-store", Serdes::Int64()).withCachingDisabled())
+        .count(store("sup-sess-store", Serdes::Int64()))
         .suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()))
         .toStream()
         .to("out", outSessions(Serdes::Int64()));

@@ -88,6 +88,18 @@ class SlidingWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
                               " is not a timestamped window store of the aggregation's types");
     }
     send_old_values_ = spec_.table->sendOldValues();
+    // With a record cache, updates go downstream when the cache flushes them, one per window
+    // (Java's TimestampedCacheFlushListener: the value's timestamp, the write's headers).
+    caching_ = store_->setCacheFlushListener(
+        [this](typename TimestampedWindowStore<K, VA>::FlushedChange&& c) {
+          const int64_t ts = c.value ? c.value->timestamp : c.timestamp;
+          Change<VA> change;
+          if (c.value) change.newValue = std::move(c.value->value);
+          if (c.old_value) change.oldValue = std::move(c.old_value->value);
+          this->out_.forward(Record<Windowed<K>, Change<VA>>(std::move(c.key), std::move(change),
+                                                             ts, std::move(c.headers)));
+        },
+        send_old_values_);
   }
 
   void process(Record<K, V> record) override {
@@ -280,6 +292,7 @@ class SlidingWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
 
   void forward(const Record<K, V>& record, int64_t start, std::optional<VA> new_value,
                std::optional<VA> old_value, int64_t timestamp) {
+    if (caching_) return;  // the cache flush forwards it
     Change<VA> change;
     change.newValue = std::move(new_value);
     change.oldValue = std::move(old_value);
@@ -290,6 +303,7 @@ class SlidingWindowAggregateNode final : public StatefulNode<K, V, Windowed<K>, 
 
   Spec spec_;
   bool send_old_values_ = false;
+  bool caching_ = false;
   int64_t observed_stream_time_ = -1;
   TimestampedWindowStore<K, VA>* store_ = nullptr;
 };
@@ -418,7 +432,8 @@ class SlidingWindowedKStream {
           std::to_string(retention.count()) + "]");
     }
     const std::string parent = grouped_.aggregationParent(mi.store_name);
-    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(mi.store_name);
+    auto table = std::make_shared<internal::WindowAggregateTableSpec<K, VA>>(
+        mi.store_name, windows_.gracePeriodMs());
     using Node = internal::SlidingWindowAggregateNode<K, V, VA, Initial, Step>;
     typename Node::Spec spec{mi.store_name, windows_, std::move(initial), std::move(step), table};
     internal::addStatefulNode<K, V, Windowed<K>, internal::Change<VA>>(

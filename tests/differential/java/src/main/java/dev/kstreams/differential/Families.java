@@ -320,7 +320,7 @@ final class Families {
                     () -> 0L, (k, v, agg) -> agg + 1 + nz(v).length(), wstore("win-agg-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
-    // ---- SlidingWindowedKStream (caching disabled, see families.cc) ----
+    // ---- SlidingWindowedKStream (caching as in families.cc) ----
     add(
         "slidingWindowedBy-count",
         b ->
@@ -329,7 +329,7 @@ final class Families {
                 .windowedBy(
                     SlidingWindows.ofTimeDifferenceAndGrace(
                         Duration.ofMillis(10), Duration.ofMillis(5)))
-                .count(wstore("slide-count-store", L).withCachingDisabled())
+                .count(wstore("slide-count-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
     add(
@@ -363,7 +363,7 @@ final class Families {
                     SlidingWindows.ofTimeDifferenceAndGrace(
                         Duration.ofMillis(10), Duration.ofMillis(20)))
                 .reduce(
-                    (a, v) -> a + "|" + nz(v), wstore("slide-reduce-store", S).withCachingDisabled())
+                    (a, v) -> a + "|" + nz(v), wstore("slide-reduce-store", S))
                 .toStream()
                 .to("out", outWindowed(S)));
     add(
@@ -386,7 +386,7 @@ final class Families {
                 .windowedBy(
                     SlidingWindows.ofTimeDifferenceAndGrace(
                         Duration.ofMillis(10), Duration.ofMillis(5)))
-                .count(wstore("gbs-count-store", L).withCachingDisabled())
+                .count(wstore("gbs-count-store", L))
                 .toStream()
                 .to("out", outWindowed(L)));
     // ---- SessionWindowedKStream (caching as the mode says, see families.cc) ----
