@@ -453,6 +453,7 @@ class SlidingWindowedKStream {
     } else {
       store.withLoggingDisabled();
     }
+    if (mi.spec.caching_enabled) store.withCachingEnabled();
     builder().topology().addStateStore(store, {name});
     if (!mi.queryable) internal::warnGeneratedStoreName(mi.store_name, name);
     SerdePtr<Windowed<K>> key_serde;
