@@ -96,7 +96,7 @@ absl::Status CachingSegmentedStoreBase::cacheWrite(std::string_view store_key,
   owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   dirty_ = true;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     Unflushed& u = unflushed_[std::string(store_key)];
     u.value = copy(value);
     u.write = ++writes_;
@@ -117,7 +117,7 @@ std::optional<std::optional<std::string>> CachingSegmentedStoreBase::unflushed(
     if (e == nullptr) return std::nullopt;
     return e->value;
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = unflushed_.find(store_key);
   if (it == unflushed_.end()) return std::nullopt;
   return it->second.value;
@@ -125,7 +125,7 @@ std::optional<std::optional<std::string>> CachingSegmentedStoreBase::unflushed(
 
 void CachingSegmentedStoreBase::dropUnflushed(std::string_view store_key,
                                               std::optional<uint64_t> write) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = unflushed_.find(store_key);
   if (it != unflushed_.end() && (!write || it->second.write <= *write)) unflushed_.erase(it);
 }
@@ -139,7 +139,7 @@ void CachingSegmentedStoreBase::flushEntries(std::vector<state::DirtyEntry>& ent
   // The entries are the cache's latest writes: what unflushed_ holds now (or older).
   uint64_t flushed_up_to;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     flushed_up_to = writes_;
   }
   for (state::DirtyEntry& entry : entries) {
@@ -192,7 +192,7 @@ absl::Status CachingSegmentedStoreBase::close() {
     open_ = false;
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     unflushed_.clear();
   }
   return WrappedKeyValueStore::close();
@@ -245,7 +245,7 @@ absl::StatusOr<std::unique_ptr<state::KeyValueIterator>> CachingSegmentedStoreBa
   if (onOwningThread()) {
     for (const auto& [key, entry] : cache_->all(ns_)) lay(key, entry.value);
   } else {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, entry] : unflushed_) lay(key, entry.value);
   }
   std::vector<state::KeyValue> out;

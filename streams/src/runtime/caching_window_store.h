@@ -47,12 +47,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "kstreams/state/window_store.h"
 #include "kstreams/state/wrapped_key_value_store.h"
 #include "runtime/caching_key_value_store.h"
@@ -124,9 +123,10 @@ class CachingSegmentedStoreBase : public state::WrappedKeyValueStore, public Cac
   // The thread that last opened or wrote the store: it reads the ThreadCache itself.
   std::atomic<std::thread::id> owner_;
   bool onOwningThread() const;
-  mutable absl::Mutex mu_;
-  std::map<std::string, Unflushed, std::less<>> unflushed_ ABSL_GUARDED_BY(mu_);
-  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex, not absl::Mutex: ThreadSanitizer cannot see into Debian's uninstrumented Abseil.
+  mutable std::mutex mu_;
+  std::map<std::string, Unflushed, std::less<>> unflushed_;
+  uint64_t writes_ = 0;
   void dropUnflushed(std::string_view store_key, std::optional<uint64_t> write = std::nullopt);
 };
 
